@@ -1,0 +1,26 @@
+// A small, standard configuration: eslint's and typescript-eslint's recommended rules.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'cdktf.out/', 'firmware/', 'console/dist/', '.fleet/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@cdktf/provider-aws', '@cdktf/provider-aws/lib'],
+              message: 'Import from @cdktf/provider-aws/lib/<resource> (deep import); the barrel costs seconds to load.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,55 @@
+/**
+ * Dependency directions from docs/design.md, checked in CI:
+ * - `ota/` imports nothing of ours (it is the pure domain core every other part shares);
+ * - `worker/` never imports `local/` (it reaches the local cloud only through AWS SDK endpoints);
+ * - `local/` never imports `worker/`.
+ * Import cycles are checked separately by madge (`npm run circular`).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const topDirs = ['infra', 'ota', 'worker', 'local', 'sim', 'console', 'scripts'] as const;
+
+/** For each source directory, the top-level directories of ours it must not import. */
+const forbidden: Record<string, readonly string[]> = {
+  ota: ['infra', 'worker', 'local', 'sim', 'console', 'scripts', 'main.ts'],
+  worker: ['local'],
+  local: ['worker'],
+};
+
+const importPattern = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function* sourceFiles(dir: string): Generator<string> {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist') continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) yield* sourceFiles(path);
+    else if (/\.(ts|tsx|js|mjs)$/.test(name)) yield path;
+  }
+}
+
+const violations: string[] = [];
+for (const top of topDirs) {
+  const banned = forbidden[top];
+  const dir = join(root, top);
+  if (!banned || !statSync(dir, { throwIfNoEntry: false })?.isDirectory()) continue;
+  for (const file of sourceFiles(dir)) {
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(importPattern)) {
+      const spec = match[1] ?? match[2];
+      if (!spec || !spec.startsWith('.')) continue;
+      const target = relative(root, resolve(dirname(file), spec));
+      const targetTop = target.split(sep)[0];
+      if (banned.includes(targetTop) || (top === 'ota' && !target.startsWith('ota'))) {
+        violations.push(`${relative(root, file)} imports ${spec} (${top}/ must not import ${targetTop})`);
+      }
+    }
+  }
+}
+
+if (violations.length > 0) {
+  console.error(`dependency boundaries violated:\n  ${violations.join('\n  ')}`);
+  process.exit(1);
+}
+console.log('dependency boundaries ok');

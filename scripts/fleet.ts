@@ -1,0 +1,14 @@
+/**
+ * `fleet`: the platform's command line. Each command family lives in `scripts/commands/<name>.ts`
+ * and registers itself here; heavy modules (cdktf, AWS SDK, BullMQ) are imported inside the
+ * actions, so `fleet image inspect` does not pay for loading the CDKTF provider.
+ */
+import { Command } from 'commander';
+
+const program = new Command()
+  .name('fleet')
+  .description('Run a fleet of ESP32 devices on AWS IoT (or on the local cloud).')
+  .showHelpAfterError('(run with --help for usage)')
+  .configureHelp({ sortSubcommands: true });
+
+await program.parseAsync(process.argv);
