@@ -111,10 +111,14 @@ function globMatch(tokens: readonly Token[], text: string, caseless: boolean): b
   // Flatten literals to characters so the classic two-pointer wildcard algorithm applies.
   const pat: (string | '*' | '?')[] = [];
   const kinds: number[] = []; // 0 literal char, 1 star, 2 one
+  const push = (ch: string, kind: number): void => {
+    pat.push(ch);
+    kinds.push(kind);
+  };
   for (const t of tokens) {
-    if (t.kind === 'lit') for (const ch of caseless ? t.text.toLowerCase() : t.text) (pat.push(ch), kinds.push(0));
-    else if (t.kind === 'star') (pat.push('*'), kinds.push(1));
-    else if (t.kind === 'one') (pat.push('?'), kinds.push(2));
+    if (t.kind === 'lit') for (const ch of caseless ? t.text.toLowerCase() : t.text) push(ch, 0);
+    else if (t.kind === 'star') push('*', 1);
+    else if (t.kind === 'one') push('?', 2);
   }
   const s = caseless ? text.toLowerCase() : text;
   let p = 0;
