@@ -15,7 +15,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@cdktf/provider-aws', '@cdktf/provider-aws/lib'],
+              // Exact barrel paths only: a `group` pattern would also match every deep import
+              // (gitignore semantics match a directory's contents).
+              regex: '^@cdktf/provider-aws(/lib)?/?$',
               message: 'Import from @cdktf/provider-aws/lib/<resource> (deep import); the barrel costs seconds to load.',
             },
           ],
