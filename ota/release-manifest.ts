@@ -35,6 +35,14 @@ export const RELEASE_CHIPS = {
 export type ReleaseChip = keyof typeof RELEASE_CHIPS;
 const CHIP_NAMES = Object.keys(RELEASE_CHIPS) as [ReleaseChip, ...ReleaseChip[]];
 
+/**
+ * The release chip name for an image header's `chip_id` (what `parseAppImage` reports as
+ * `chipId`), or undefined for an id no release may target.
+ */
+export function releaseChipForId(chipId: number): ReleaseChip | undefined {
+  return CHIP_NAMES.find(name => RELEASE_CHIPS[name] === chipId);
+}
+
 /** Name of the detached-signature convention of AWS IoT OTA (ECDSA P-256 over SHA-256, DER, base64). */
 export const DETACHED_SIGNATURE_ALGORITHM = 'sig-sha256-ecdsa';
 
