@@ -11,6 +11,8 @@ export enum OtaErrorCode {
   // Secure Boot V2 and signatures (ota/secure-boot, ota/signing)
   SignatureInvalid = 'SIGNATURE_INVALID',
   SigningFailed = 'SIGNING_FAILED',
+  KeyUnsupported = 'KEY_UNSUPPORTED',
+  SignatureSectorFull = 'SIGNATURE_SECTOR_FULL',
 
   // Documents and plans (ota/job-document, ota/rollout-plan, ota/release-manifest)
   DocumentInvalid = 'DOCUMENT_INVALID',
