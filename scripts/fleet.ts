@@ -4,11 +4,17 @@
  * actions, so `fleet image inspect` does not pay for loading the CDKTF provider.
  */
 import { Command } from 'commander';
+import { registerClaimCertCommand } from './commands/claim-cert';
+import { registerImageCommand } from './commands/image';
 
 const program = new Command()
   .name('fleet')
   .description('Run a fleet of ESP32 devices on AWS IoT (or on the local cloud).')
   .showHelpAfterError('(run with --help for usage)')
   .configureHelp({ sortSubcommands: true });
+
+// Command families register here (one line each):
+registerClaimCertCommand(program);
+registerImageCommand(program);
 
 await program.parseAsync(process.argv);
