@@ -43,9 +43,10 @@
 #define FLEET_CONFIG_SHA256_CTX_SIZE 256
 #endif
 
-/** Largest MQTT payload the core builds or parses (a provisioning reply carries a PEM). */
+/** Largest MQTT payload the core parses: a notify-next carrying a job document of up to 6,144
+ * bytes (JOB_DOCUMENT_LIMITS.document in ota/job-document.ts) plus the execution envelope. */
 #ifndef FLEET_CONFIG_MQTT_PAYLOAD_MAX_LENGTH
-#define FLEET_CONFIG_MQTT_PAYLOAD_MAX_LENGTH 4096
+#define FLEET_CONFIG_MQTT_PAYLOAD_MAX_LENGTH 8192
 #endif
 
 /** JSON tokens per parsed message. */
@@ -69,14 +70,14 @@
 #define FLEET_CSR_PEM_MAX_LENGTH 1024
 /** certificateOwnershipToken from CreateCertificateFromCsr. */
 #define FLEET_OWNERSHIP_TOKEN_MAX_LENGTH 1024
-/** Download URL from the job document (presigned S3 URLs run long). */
-#define FLEET_URL_MAX_LENGTH 2048
+/** Download URL from the job document (presigned S3 URLs run long; ota/job-document.ts). */
+#define FLEET_URL_MAX_LENGTH 4096
 /** ESP app descriptor version field is char[32]. */
 #define FLEET_VERSION_MAX_LENGTH 32
 /** DER ECDSA P-256 signature: at most 72 bytes. */
 #define FLEET_SIGNATURE_DER_MAX_LENGTH 72
 /** Reason text reported in statusDetails. */
-#define FLEET_REASON_MAX_LENGTH 64
+#define FLEET_REASON_MAX_LENGTH 128
 
 #if FLEET_CONFIG_OTA_CHECKPOINT_BYTES % FLEET_CONFIG_OTA_WRITE_SIZE != 0
 #error "FLEET_CONFIG_OTA_CHECKPOINT_BYTES must be a multiple of FLEET_CONFIG_OTA_WRITE_SIZE"

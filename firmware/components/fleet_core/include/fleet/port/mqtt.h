@@ -77,6 +77,12 @@ enum fleet_status fleet_port_mqtt_subscribe(const char *topic);
  */
 enum fleet_status fleet_port_mqtt_publish(const char *topic, const void *payload, size_t len);
 
+/**
+ * Deliver queued connection events and messages to the callbacks now, on the calling thread.
+ * The core calls it from its loop and while a download runs (to see a cancellation).
+ */
+void fleet_port_mqtt_dispatch(void);
+
 #ifdef __cplusplus
 }
 #endif
