@@ -50,12 +50,17 @@ function write(value: unknown, path: PropertyKey[], seen: Set<object>): string {
       seen.add(value);
       let out: string;
       if (Array.isArray(value)) {
-        out = `[${value.map((item: unknown, i) => {
-          if (item === undefined) refuse([...path, i], 'undefined, which JSON arrays cannot hold');
-          return write(item, [...path, i], seen);
-        }).join(',')}]`;
+        out = `[${value
+          .map((item: unknown, i) => {
+            if (item === undefined)
+              refuse([...path, i], 'undefined, which JSON arrays cannot hold');
+            return write(item, [...path, i], seen);
+          })
+          .join(',')}]`;
       } else if (isPlainObject(value)) {
-        const keys = Object.keys(value).filter(k => value[k] !== undefined).sort();
+        const keys = Object.keys(value)
+          .filter(k => value[k] !== undefined)
+          .sort();
         out = `{${keys.map(k => `${JSON.stringify(k)}:${write(value[k], [...path, k], seen)}`).join(',')}}`;
       } else {
         refuse(path, `a ${value.constructor?.name ?? 'non-plain'} object, not plain JSON data`);

@@ -72,7 +72,8 @@ const firmwareUrl = z
     error: `expected at most ${JOB_DOCUMENT_LIMITS['firmware.url']} characters`,
   })
   .refine(v => parsePresignedUrlPlaceholder(v) !== null || URL_PATTERN.test(v), {
-    error: 'expected a presigned-URL placeholder "${aws:iot:s3-presigned-url-v2:https://…}" or an http(s) URL',
+    error:
+      'expected a presigned-URL placeholder "${aws:iot:s3-presigned-url-v2:https://…}" or an http(s) URL',
   });
 
 const jobDocumentSchema = z.strictObject({
@@ -94,7 +95,9 @@ const jobDocumentSchema = z.strictObject({
     sha256: fields.sha256,
     url: firmwareUrl,
     signature: fields.signatureValue,
-    signatureAlgorithm: z.literal(DETACHED_SIGNATURE_ALGORITHM, { error: `expected "${DETACHED_SIGNATURE_ALGORITHM}"` }),
+    signatureAlgorithm: z.literal(DETACHED_SIGNATURE_ALGORITHM, {
+      error: `expected "${DETACHED_SIGNATURE_ALGORITHM}"`,
+    }),
     keyId: fields.keyId,
   }),
 });
@@ -114,11 +117,15 @@ export function parseJobDocument(input: unknown): JobDocument {
   if ('problem' in parsed) throw new DocumentInvalidError('job document', [parsed.problem]);
   if (typeof input === 'string' && Buffer.byteLength(input, 'utf8') > AWS_JOB_DOCUMENT_MAX) {
     throw new DocumentInvalidError('job document', [
-      { field: '', message: `is ${Buffer.byteLength(input, 'utf8')} bytes, over AWS's ${AWS_JOB_DOCUMENT_MAX}` },
+      {
+        field: '',
+        message: `is ${Buffer.byteLength(input, 'utf8')} bytes, over AWS's ${AWS_JOB_DOCUMENT_MAX}`,
+      },
     ]);
   }
   const result = jobDocumentSchema.safeParse(parsed.value, { error: defaultIssueMessage });
-  if (!result.success) throw new DocumentInvalidError('job document', schemaProblems(result.error.issues));
+  if (!result.success)
+    throw new DocumentInvalidError('job document', schemaProblems(result.error.issues));
   return result.data;
 }
 
@@ -139,10 +146,19 @@ export function serializeJobDocument(document: JobDocument): string {
  *
  * @throws DocumentInvalidError if the manifest's values do not fit the document's limits
  */
-export function buildJobDocument(manifest: ReleaseManifest, target: { objectUrl: string }): JobDocument {
-  if (target.objectUrl.length > S3_OBJECT_URL_MAX || !/^https:\/\/[^\s{}]+$/.test(target.objectUrl)) {
+export function buildJobDocument(
+  manifest: ReleaseManifest,
+  target: { objectUrl: string },
+): JobDocument {
+  if (
+    target.objectUrl.length > S3_OBJECT_URL_MAX ||
+    !/^https:\/\/[^\s{}]+$/.test(target.objectUrl)
+  ) {
     throw new DocumentInvalidError('job document', [
-      { field: 'firmware.url', message: `expected an https S3 object URL of at most ${S3_OBJECT_URL_MAX} characters` },
+      {
+        field: 'firmware.url',
+        message: `expected an https S3 object URL of at most ${S3_OBJECT_URL_MAX} characters`,
+      },
     ]);
   }
   return parseJobDocument({

@@ -30,7 +30,12 @@ export interface S3ObjectLocation {
 function encodeS3Key(key: string): string {
   return key
     .split('/')
-    .map(segment => encodeURIComponent(segment).replace(/[!'()*]/g, c => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .map(segment =>
+      encodeURIComponent(segment).replace(
+        /[!'()*]/g,
+        c => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+      ),
+    )
     .join('/');
 }
 
@@ -52,7 +57,9 @@ export function presignedUrlPlaceholder(objectUrl: string): string {
  * The S3 object URL inside a placeholder, or `null` if `text` is not a placeholder. The local
  * cloud uses this to do what AWS IoT does: replace the placeholder with a presigned URL.
  */
-export function parsePresignedUrlPlaceholder(text: string): { objectUrl: string; v2: boolean } | null {
+export function parsePresignedUrlPlaceholder(
+  text: string,
+): { objectUrl: string; v2: boolean } | null {
   const match = PLACEHOLDER.exec(text);
   return match === null ? null : { objectUrl: match[2], v2: match[1] !== undefined };
 }

@@ -87,7 +87,9 @@ export const fields = {
   appDescText: z
     .string()
     .min(1)
-    .max(APP_DESC_TEXT_MAX, { error: `expected at most ${APP_DESC_TEXT_MAX} characters (esp_app_desc_t char[32])` })
+    .max(APP_DESC_TEXT_MAX, {
+      error: `expected at most ${APP_DESC_TEXT_MAX} characters (esp_app_desc_t char[32])`,
+    })
     .refine(v => !v.includes('\0'), { error: 'must not contain NUL characters' }),
   keyId: z
     .string()
@@ -117,13 +119,17 @@ const releaseManifestSchema = z.strictObject({
   secureBoot: z
     .array(
       z.strictObject({
-        scheme: z.enum(SECURE_BOOT_SCHEMES, { error: `expected one of ${SECURE_BOOT_SCHEMES.join(', ')}` }),
+        scheme: z.enum(SECURE_BOOT_SCHEMES, {
+          error: `expected one of ${SECURE_BOOT_SCHEMES.join(', ')}`,
+        }),
         keyDigest: fields.sha256,
       }),
     )
     .max(3, { error: 'expected at most 3 blocks (a Secure Boot V2 signature sector holds 3)' }),
   signature: z.strictObject({
-    algorithm: z.literal(DETACHED_SIGNATURE_ALGORITHM, { error: `expected "${DETACHED_SIGNATURE_ALGORITHM}"` }),
+    algorithm: z.literal(DETACHED_SIGNATURE_ALGORITHM, {
+      error: `expected "${DETACHED_SIGNATURE_ALGORITHM}"`,
+    }),
     keyId: fields.keyId,
     value: fields.signatureValue,
   }),
@@ -153,7 +159,8 @@ export type ReleaseManifestInput = Omit<ReleaseManifest, 'manifestVersion' | 'cr
 
 function validate(value: unknown): ReleaseManifest {
   const result = releaseManifestSchema.safeParse(value, { error: defaultIssueMessage });
-  if (!result.success) throw new DocumentInvalidError('release manifest', schemaProblems(result.error.issues));
+  if (!result.success)
+    throw new DocumentInvalidError('release manifest', schemaProblems(result.error.issues));
   return result.data;
 }
 
@@ -163,7 +170,8 @@ function validate(value: unknown): ReleaseManifest {
  * @throws DocumentInvalidError listing every field that is wrong
  */
 export function createReleaseManifest(input: ReleaseManifestInput): ReleaseManifest {
-  const createdAt = input.createdAt instanceof Date ? input.createdAt.toISOString() : input.createdAt;
+  const createdAt =
+    input.createdAt instanceof Date ? input.createdAt.toISOString() : input.createdAt;
   return validate({ ...input, manifestVersion: RELEASE_MANIFEST_VERSION, createdAt });
 }
 
@@ -203,11 +211,21 @@ export const RELEASE_ID_MAX = 1 + RELEASE_ID_VERSION_MAX + 1 + RELEASE_ID_HASH_H
  * than `[A-Za-z0-9-]` in the version replaced by `_` (e.g. `v1_4_0-3f9a0c1d2e4b5a69`); only
  * `[A-Za-z0-9_-]`, at most 42 characters, so it can be part of an AWS IoT job id.
  */
-export function releaseIdOf(release: Pick<ReleaseManifest, 'version'> & { source: { sha256: string } }): string {
+export function releaseIdOf(
+  release: Pick<ReleaseManifest, 'version'> & { source: { sha256: string } },
+): string {
   const digest = createHash('sha256')
-    .update(canonicalJson({ kind: 'esp32-fleet/release', sourceSha256: release.source.sha256, version: release.version }))
+    .update(
+      canonicalJson({
+        kind: 'esp32-fleet/release',
+        sourceSha256: release.source.sha256,
+        version: release.version,
+      }),
+    )
     .digest('hex')
     .slice(0, RELEASE_ID_HASH_HEX);
-  const versionPart = release.version.replace(/[^A-Za-z0-9-]/g, '_').slice(0, RELEASE_ID_VERSION_MAX);
+  const versionPart = release.version
+    .replace(/[^A-Za-z0-9-]/g, '_')
+    .slice(0, RELEASE_ID_VERSION_MAX);
   return `v${versionPart}-${digest}`;
 }

@@ -26,14 +26,16 @@ function describeValue(input: unknown): string {
   if (input === null) return 'null';
   if (Array.isArray(input)) return 'an array';
   if (typeof input === 'string') return input.length > 40 ? 'a string' : JSON.stringify(input);
-  if (typeof input === 'number') return Number.isFinite(input) ? String(input) : 'a non-finite number';
+  if (typeof input === 'number')
+    return Number.isFinite(input) ? String(input) : 'a non-finite number';
   if (typeof input === 'object') return 'an object';
   return typeof input;
 }
 
 function withArticle(expected: string): string {
   if (expected === 'int') return 'an integer';
-  if (expected === 'array' || expected === 'object' || expected === 'integer') return `an ${expected}`;
+  if (expected === 'array' || expected === 'object' || expected === 'integer')
+    return `an ${expected}`;
   return `a ${expected}`;
 }
 
@@ -49,7 +51,8 @@ export function defaultIssueMessage(issue: z.core.$ZodRawIssue): string {
         : `expected ${withArticle(issue.expected)}, got ${describeValue(issue.input)}`;
     case 'too_small': {
       const min = String(issue.minimum);
-      if (issue.origin === 'string') return `expected at least ${min} character${min === '1' ? '' : 's'}`;
+      if (issue.origin === 'string')
+        return `expected at least ${min} character${min === '1' ? '' : 's'}`;
       if (issue.origin === 'array') return `expected at least ${min} item${min === '1' ? '' : 's'}`;
       return `expected a number ${issue.inclusive ? '≥' : '>'} ${min}, got ${describeValue(issue.input)}`;
     }
@@ -82,10 +85,16 @@ export function schemaProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
       for (const key of issue.keys) {
         problems.push({ field: formatFieldPath([...issue.path, key]), message: 'unknown field' });
       }
-    } else if (issue.code === 'invalid_union' && issue.errors.length > 0 && !('discriminator' in issue)) {
+    } else if (
+      issue.code === 'invalid_union' &&
+      issue.errors.length > 0 &&
+      !('discriminator' in issue)
+    ) {
       // Report the closest alternative (fewest problems) rather than "matches none".
       const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0];
-      problems.push(...schemaProblems(closest.map(sub => ({ ...sub, path: [...issue.path, ...sub.path] }))));
+      problems.push(
+        ...schemaProblems(closest.map(sub => ({ ...sub, path: [...issue.path, ...sub.path] }))),
+      );
     } else {
       problems.push({ field: formatFieldPath(issue.path), message: issue.message });
     }

@@ -40,18 +40,25 @@ export function checkVersionPolicy(
   candidate: CandidateVersion,
   fleet: FleetVersionState,
 ): (VersionNotNewerError | SecureVersionRollbackError)[] {
-  if (semver.valid(candidate.version) === null) throw new TypeError(`not a semantic version: ${candidate.version}`);
+  if (semver.valid(candidate.version) === null)
+    throw new TypeError(`not a semantic version: ${candidate.version}`);
   const violations: (VersionNotNewerError | SecureVersionRollbackError)[] = [];
   if (fleet.currentVersion !== null) {
     if (semver.valid(fleet.currentVersion) === null) {
-      throw new TypeError(`current version of ${fleet.target} is not a semantic version: ${fleet.currentVersion}`);
+      throw new TypeError(
+        `current version of ${fleet.target} is not a semantic version: ${fleet.currentVersion}`,
+      );
     }
     if (!semver.gt(candidate.version, fleet.currentVersion)) {
-      violations.push(new VersionNotNewerError(candidate.version, fleet.currentVersion, fleet.target));
+      violations.push(
+        new VersionNotNewerError(candidate.version, fleet.currentVersion, fleet.target),
+      );
     }
   }
   if (fleet.secureVersion !== null && candidate.secureVersion < fleet.secureVersion) {
-    violations.push(new SecureVersionRollbackError(candidate.secureVersion, fleet.secureVersion, fleet.target));
+    violations.push(
+      new SecureVersionRollbackError(candidate.secureVersion, fleet.secureVersion, fleet.target),
+    );
   }
   return violations;
 }
@@ -71,11 +78,17 @@ export function assertVersionPolicy(candidate: CandidateVersion, fleet: FleetVer
  * The state of several targets combined (a release goes to all of a plan's groups): the highest
  * current version and the highest secure_version among them.
  */
-export function combineFleetStates(target: string, states: readonly FleetVersionState[]): FleetVersionState {
+export function combineFleetStates(
+  target: string,
+  states: readonly FleetVersionState[],
+): FleetVersionState {
   let currentVersion: string | null = null;
   let secureVersion: number | null = null;
   for (const s of states) {
-    if (s.currentVersion !== null && (currentVersion === null || semver.gt(s.currentVersion, currentVersion))) {
+    if (
+      s.currentVersion !== null &&
+      (currentVersion === null || semver.gt(s.currentVersion, currentVersion))
+    ) {
       currentVersion = s.currentVersion;
     }
     if (s.secureVersion !== null && (secureVersion === null || s.secureVersion > secureVersion)) {

@@ -16,6 +16,9 @@ export function formatProblem(problem: Problem): string {
 /** The first problem, and how many more there are: the message of a multi-problem error. */
 export function summarizeProblems(what: string, problems: readonly Problem[]): string {
   const first = problems[0] === undefined ? 'no details' : formatProblem(problems[0]);
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+  const more =
+    problems.length > 1
+      ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})`
+      : '';
   return `${what}: ${first}${more}`;
 }

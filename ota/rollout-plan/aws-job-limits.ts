@@ -12,7 +12,12 @@ export const AWS_JOB_LIMITS = {
   thingGroupNamePattern: /^[a-zA-Z0-9:_-]+$/,
   /** CreateJob `description`: at most 2,028 characters (API_CreateJob). */
   descriptionMax: 2028,
-  /** JobExecutionsRolloutConfig `maximumPerMinute` and ExponentialRolloutRate `baseRatePerMinute`: 1–1000. */
+  /**
+   * ExponentialRolloutRate `baseRatePerMinute`: 1–1000 (API_ExponentialRolloutRate).
+   * JobExecutionsRolloutConfig `maximumPerMinute`: the API reference now gives only "minimum 1";
+   * the SDK models give 1–1000 (e.g. aws-sdk-android `JobExecutionsRolloutConfig`,
+   * "Range: 1 - 1000"). We keep 1000: it is also the cap of the exponential base rate.
+   */
   ratePerMinuteMin: 1,
   ratePerMinuteMax: 1000,
   /** ExponentialRolloutRate `incrementFactor`: 1.1–5, one digit after the decimal point. */

@@ -58,24 +58,49 @@ const MINUTE = 60_000;
 const DAY = 1440 * MINUTE;
 
 function contextError(field: string, message: string): OtaError {
-  return new OtaError(OtaErrorCode.PlanInvalid, `invalid job context: ${field}: ${message}`, { field });
+  return new OtaError(OtaErrorCode.PlanInvalid, `invalid job context: ${field}: ${message}`, {
+    field,
+  });
 }
 
 function checkContext(ctx: CreateJobContext): void {
-  if (!/^aws(-[a-z]+)*$/.test(ctx.partition)) throw contextError('partition', 'expected "aws", "aws-cn" or "aws-us-gov"');
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(ctx.region)) throw contextError('region', 'expected a region such as "eu-west-1"');
+  if (!/^aws(-[a-z]+)*$/.test(ctx.partition))
+    throw contextError('partition', 'expected "aws", "aws-cn" or "aws-us-gov"');
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(ctx.region))
+    throw contextError('region', 'expected a region such as "eu-west-1"');
   if (!/^\d{12}$/.test(ctx.accountId)) throw contextError('accountId', 'expected 12 digits');
-  if (ctx.presignRoleArn.length < L.roleArnMin || ctx.presignRoleArn.length > L.roleArnMax || !ctx.presignRoleArn.startsWith(`arn:${ctx.partition}:iam::`)) {
-    throw contextError('presignRoleArn', `expected an IAM role ARN (arn:${ctx.partition}:iam::…, ${L.roleArnMin}–${L.roleArnMax} characters)`);
+  if (
+    ctx.presignRoleArn.length < L.roleArnMin ||
+    ctx.presignRoleArn.length > L.roleArnMax ||
+    !ctx.presignRoleArn.startsWith(`arn:${ctx.partition}:iam::`)
+  ) {
+    throw contextError(
+      'presignRoleArn',
+      `expected an IAM role ARN (arn:${ctx.partition}:iam::…, ${L.roleArnMin}–${L.roleArnMax} characters)`,
+    );
   }
-  if (!Number.isInteger(ctx.expiresInSec) || ctx.expiresInSec < L.presignExpiresInSecMin || ctx.expiresInSec > L.presignExpiresInSecMax) {
-    throw contextError('expiresInSec', `expected an integer from ${L.presignExpiresInSecMin} to ${L.presignExpiresInSecMax}`);
+  if (
+    !Number.isInteger(ctx.expiresInSec) ||
+    ctx.expiresInSec < L.presignExpiresInSecMin ||
+    ctx.expiresInSec > L.presignExpiresInSecMax
+  ) {
+    throw contextError(
+      'expiresInSec',
+      `expected an integer from ${L.presignExpiresInSecMin} to ${L.presignExpiresInSecMax}`,
+    );
   }
-  if (ctx.jobTemplateArn !== undefined && !ctx.jobTemplateArn.startsWith(`arn:${ctx.partition}:iot:`)) {
-    throw contextError('jobTemplateArn', `expected an IoT job template ARN (arn:${ctx.partition}:iot:…:jobtemplate/…)`);
+  if (
+    ctx.jobTemplateArn !== undefined &&
+    !ctx.jobTemplateArn.startsWith(`arn:${ctx.partition}:iot:`)
+  ) {
+    throw contextError(
+      'jobTemplateArn',
+      `expected an IoT job template ARN (arn:${ctx.partition}:iot:…:jobtemplate/…)`,
+    );
   }
   if (Number.isNaN(ctx.now.getTime())) throw contextError('now', 'expected a valid Date');
-  if (ctx.startAt !== undefined && Number.isNaN(ctx.startAt.getTime())) throw contextError('startAt', 'expected a valid Date');
+  if (ctx.startAt !== undefined && Number.isNaN(ctx.startAt.getTime()))
+    throw contextError('startAt', 'expected a valid Date');
 }
 
 /** Rounded up to the whole minute: AWS schedule times are `YYYY-MM-DDTHH:MM` (API_SchedulingConfig). */
@@ -83,7 +108,10 @@ function scheduleTime(ms: number): string {
   return new Date(Math.ceil(ms / MINUTE) * MINUTE).toISOString().slice(0, 16);
 }
 
-function schedulingConfig(stage: RolloutStage, ctx: CreateJobContext): CreateJobCommandInput['schedulingConfig'] {
+function schedulingConfig(
+  stage: RolloutStage,
+  ctx: CreateJobContext,
+): CreateJobCommandInput['schedulingConfig'] {
   const now = ctx.now.getTime();
   const lead = now + L.scheduleLeadMinutes * MINUTE;
   const windows = stage.schedule?.maintenanceWindows;
@@ -97,7 +125,10 @@ function schedulingConfig(stage: RolloutStage, ctx: CreateJobContext): CreateJob
       );
     }
     if (startMs > now + L.scheduleStartMaxDays * DAY) {
-      throw contextError('startAt', `${ctx.startAt.toISOString()} is more than ${L.scheduleStartMaxDays} days ahead (AWS limit)`);
+      throw contextError(
+        'startAt',
+        `${ctx.startAt.toISOString()} is more than ${L.scheduleStartMaxDays} days ahead (AWS limit)`,
+      );
     }
   } else if (windows !== undefined) {
     // A job with maintenance windows is a scheduled job: give it the earliest start AWS accepts,
@@ -108,12 +139,27 @@ function schedulingConfig(stage: RolloutStage, ctx: CreateJobContext): CreateJob
   if (startMs === undefined && windows === undefined && endMinutes === undefined) return undefined;
   const endMs = endMinutes === undefined ? undefined : (startMs ?? now) + endMinutes * MINUTE;
   if (endMs !== undefined && endMs > now + L.scheduleEndMaxDays * DAY) {
-    throw contextError('startAt', `the stage would end more than ${L.scheduleEndMaxDays} days from now (AWS limit); shorten schedule.endAfterMinutes`);
+    throw contextError(
+      'startAt',
+      `the stage would end more than ${L.scheduleEndMaxDays} days from now (AWS limit); shorten schedule.endAfterMinutes`,
+    );
   }
   return {
     ...(startMs === undefined ? {} : { startTime: scheduleTime(startMs) }),
-    ...(endMs === undefined ? {} : { endTime: scheduleTime(endMs), endBehavior: stage.schedule?.endBehavior ?? 'STOP_ROLLOUT' }),
-    ...(windows === undefined ? {} : { maintenanceWindows: windows.map(w => ({ startTime: w.startTime, durationInMinutes: w.durationInMinutes })) }),
+    ...(endMs === undefined
+      ? {}
+      : {
+          endTime: scheduleTime(endMs),
+          endBehavior: stage.schedule?.endBehavior ?? 'STOP_ROLLOUT',
+        }),
+    ...(windows === undefined
+      ? {}
+      : {
+          maintenanceWindows: windows.map(w => ({
+            startTime: w.startTime,
+            durationInMinutes: w.durationInMinutes,
+          })),
+        }),
   };
 }
 
@@ -132,7 +178,10 @@ function rolloutConfig(stage: RolloutStage): CreateJobCommandInput['jobExecution
 }
 
 /** The thing group ARN AWS expects in `targets`. */
-export function thingGroupArn(ctx: Pick<CreateJobContext, 'partition' | 'region' | 'accountId'>, groupName: string): string {
+export function thingGroupArn(
+  ctx: Pick<CreateJobContext, 'partition' | 'region' | 'accountId'>,
+  groupName: string,
+): string {
   return `arn:${ctx.partition}:iot:${ctx.region}:${ctx.accountId}:thinggroup/${groupName}`;
 }
 
@@ -144,9 +193,17 @@ export function thingGroupArn(ctx: Pick<CreateJobContext, 'partition' | 'region'
  * @throws OtaError (`PLAN_INVALID`) naming the context field that is wrong, or a start time AWS
  *   would refuse
  */
-export function buildCreateJobInput(stage: RolloutStage, document: JobDocument, ctx: CreateJobContext): CreateJobCommandInput {
+export function buildCreateJobInput(
+  stage: RolloutStage,
+  document: JobDocument,
+  ctx: CreateJobContext,
+): CreateJobCommandInput {
   checkContext(ctx);
-  const description = `OTA ${document.firmware.version} (${document.releaseId}) to ${document.firmware.chip}, stage ${stage.name}`.slice(0, L.descriptionMax);
+  const description =
+    `OTA ${document.firmware.version} (${document.releaseId}) to ${document.firmware.chip}, stage ${stage.name}`.slice(
+      0,
+      L.descriptionMax,
+    );
   const input: CreateJobCommandInput = {
     jobId: rolloutJobId(document.releaseId, stage.name),
     targets: stage.targets.map(name => thingGroupArn(ctx, name)),
@@ -171,10 +228,14 @@ export function buildCreateJobInput(stage: RolloutStage, document: JobDocument, 
       })),
     };
   }
-  if (stage.timeout !== undefined) input.timeoutConfig = { inProgressTimeoutInMinutes: stage.timeout.inProgressTimeoutInMinutes };
+  if (stage.timeout !== undefined)
+    input.timeoutConfig = { inProgressTimeoutInMinutes: stage.timeout.inProgressTimeoutInMinutes };
   if (stage.retries !== undefined) {
     input.jobExecutionsRetryConfig = {
-      criteriaList: stage.retries.map(c => ({ failureType: c.failureType, numberOfRetries: c.numberOfRetries })),
+      criteriaList: stage.retries.map(c => ({
+        failureType: c.failureType,
+        numberOfRetries: c.numberOfRetries,
+      })),
     };
   }
   const scheduling = schedulingConfig(stage, ctx);

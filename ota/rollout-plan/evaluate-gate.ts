@@ -15,7 +15,8 @@
  * 4. abort — after the soak, failed executions are more than `maxFailedPercentage` of the
  *    finished ones (SUCCEEDED + failed).
  * 5. wait — fewer than `minSucceeded` succeeded, fewer than `minSucceededPercentage` of all
- *    executions succeeded, or health criteria are set but no health was observed yet.
+ *    executions succeeded, or health criteria are set but no health was observed yet (or no
+ *    updated device shows up in the index although executions succeeded).
  * 6. abort — still waiting `maxWaitMinutes` after the soak ended.
  * 7. promote — otherwise.
  */
@@ -63,7 +64,9 @@ export interface GateResult {
 }
 
 /** The counts of a DescribeJob `jobProcessDetails` (missing numbers are 0). */
-export function countsFromJobProcessDetails(details: JobProcessDetails | undefined): JobExecutionCounts {
+export function countsFromJobProcessDetails(
+  details: JobProcessDetails | undefined,
+): JobExecutionCounts {
   return {
     queued: details?.numberOfQueuedThings ?? 0,
     inProgress: details?.numberOfInProgressThings ?? 0,
@@ -104,41 +107,74 @@ export function evaluateGate(gate: PromotionGate, observed: ObservedStage): Gate
     const h = observed.health;
     const crashing = pct(h.crashing, h.updatedDevices);
     if (crashing > health.maxCrashingPercentage) {
-      abort.push(`${h.crashing} of ${h.updatedDevices} updated devices (${fmt(crashing)}) report crashes or reboot loops since the update; the limit is ${fmt(health.maxCrashingPercentage)}`);
+      abort.push(
+        `${h.crashing} of ${h.updatedDevices} updated devices (${fmt(crashing)}) report crashes or reboot loops since the update; the limit is ${fmt(health.maxCrashingPercentage)}`,
+      );
     }
     const offline = pct(h.offline, h.updatedDevices);
     if (offline > health.maxOfflinePercentage) {
-      abort.push(`${h.offline} of ${h.updatedDevices} updated devices (${fmt(offline)}) have been offline for more than ${health.maxOfflineMinutes} minutes; the limit is ${fmt(health.maxOfflinePercentage)}`);
+      abort.push(
+        `${h.offline} of ${h.updatedDevices} updated devices (${fmt(offline)}) have been offline for more than ${health.maxOfflineMinutes} minutes; the limit is ${fmt(health.maxOfflinePercentage)}`,
+      );
     }
   }
   if (pct(failed, total) > gate.maxFailedPercentage) {
-    abort.push(`${failed} of ${total} executions failed (${fmt(pct(failed, total))} of all, so the final rate will exceed ${fmt(gate.maxFailedPercentage)} whatever the rest do)`);
+    abort.push(
+      `${failed} of ${total} executions failed (${fmt(pct(failed, total))} of all, so the final rate will exceed ${fmt(gate.maxFailedPercentage)} whatever the rest do)`,
+    );
   }
   if (abort.length > 0) return { decision: 'abort', reasons: abort };
 
   if (elapsedMinutes < gate.soakMinutes) {
-    return { decision: 'wait', reasons: [`soaking: ${Math.floor(Math.max(0, elapsedMinutes))} of ${gate.soakMinutes} minutes since the stage started`] };
+    return {
+      decision: 'wait',
+      reasons: [
+        `soaking: ${Math.floor(Math.max(0, elapsedMinutes))} of ${gate.soakMinutes} minutes since the stage started`,
+      ],
+    };
   }
 
   const failedOfFinished = pct(failed, finished);
   if (failedOfFinished > gate.maxFailedPercentage) {
-    return { decision: 'abort', reasons: [`${failed} of ${finished} finished executions failed (${fmt(failedOfFinished)}); the limit is ${fmt(gate.maxFailedPercentage)}`] };
+    return {
+      decision: 'abort',
+      reasons: [
+        `${failed} of ${finished} finished executions failed (${fmt(failedOfFinished)}); the limit is ${fmt(gate.maxFailedPercentage)}`,
+      ],
+    };
   }
 
   const wait: string[] = [];
   if (gate.minSucceeded !== undefined && c.succeeded < gate.minSucceeded) {
     wait.push(`${c.succeeded} executions succeeded; at least ${gate.minSucceeded} must`);
   }
-  if (gate.minSucceededPercentage !== undefined && (total === 0 || pct(c.succeeded, total) < gate.minSucceededPercentage)) {
-    wait.push(`${c.succeeded} of ${total} executions succeeded (${fmt(pct(c.succeeded, total))}); at least ${fmt(gate.minSucceededPercentage)} must`);
+  if (
+    gate.minSucceededPercentage !== undefined &&
+    (total === 0 || pct(c.succeeded, total) < gate.minSucceededPercentage)
+  ) {
+    wait.push(
+      `${c.succeeded} of ${total} executions succeeded (${fmt(pct(c.succeeded, total))}); at least ${fmt(gate.minSucceededPercentage)} must`,
+    );
   }
   if (health !== undefined && observed.health === undefined) {
     wait.push('device health has not been observed yet');
+  } else if (health !== undefined && observed.health?.updatedDevices === 0 && c.succeeded > 0) {
+    // Executions succeeded but no device reports the new version yet: the index lags behind.
+    wait.push(
+      `${c.succeeded} executions succeeded but no device reports the new version in its shadow yet`,
+    );
   }
   if (wait.length > 0) {
     const waited = elapsedMinutes - gate.soakMinutes;
     if (gate.maxWaitMinutes !== undefined && waited >= gate.maxWaitMinutes) {
-      return { decision: 'abort', reasons: [...wait.map(w => `${w}, still after waiting ${gate.maxWaitMinutes} minutes past the soak`)] };
+      return {
+        decision: 'abort',
+        reasons: [
+          ...wait.map(
+            w => `${w}, still after waiting ${gate.maxWaitMinutes} minutes past the soak`,
+          ),
+        ],
+      };
     }
     return { decision: 'wait', reasons: wait };
   }
@@ -149,7 +185,9 @@ export function evaluateGate(gate: PromotionGate, observed: ObservedStage): Gate
     `${c.succeeded} of ${total} executions succeeded`,
   ];
   if (health !== undefined && observed.health !== undefined) {
-    promote.push(`${observed.health.crashing} crashing and ${observed.health.offline} offline of ${observed.health.updatedDevices} updated devices`);
+    promote.push(
+      `${observed.health.crashing} crashing and ${observed.health.offline} offline of ${observed.health.updatedDevices} updated devices`,
+    );
   }
   return { decision: 'promote', reasons: promote };
 }

@@ -8,7 +8,12 @@ import type { Problem } from '../errors/problem';
 import { PlanInvalidError } from '../errors/plan-invalid-error';
 import { parseJsonText } from '../parse-json-text';
 import { defaultIssueMessage, schemaProblems } from '../schema-problems';
-import { rolloutPlanSchema, type RolloutPlan, type RolloutStage, type StageStart } from './rollout-plan-schema';
+import {
+  rolloutPlanSchema,
+  type RolloutPlan,
+  type RolloutStage,
+  type StageStart,
+} from './rollout-plan-schema';
 
 function stageProblems(stages: readonly RolloutStage[]): Problem[] {
   const problems: Problem[] = [];
@@ -16,7 +21,10 @@ function stageProblems(stages: readonly RolloutStage[]): Problem[] {
   stages.forEach((stage, i) => {
     const first = indexByName.get(stage.name);
     if (first !== undefined) {
-      problems.push({ field: `stages[${i}].name`, message: `"${stage.name}" is already the name of stages[${first}]` });
+      problems.push({
+        field: `stages[${i}].name`,
+        message: `"${stage.name}" is already the name of stages[${first}]`,
+      });
     } else {
       indexByName.set(stage.name, i);
     }
@@ -70,7 +78,8 @@ export function parseRolloutPlan(input: unknown): RolloutPlan {
     const { start, ...rest } = stage;
     let normalized: StageStart;
     if (start?.at !== undefined) normalized = { type: 'at', at: new Date(start.at).toISOString() };
-    else if (start?.after !== undefined) normalized = { type: 'after', after: start.after, delayMinutes: start.delayMinutes ?? 0 };
+    else if (start?.after !== undefined)
+      normalized = { type: 'after', after: start.after, delayMinutes: start.delayMinutes ?? 0 };
     else if (i === 0) normalized = { type: 'immediate' };
     else normalized = { type: 'after', after: result.data.stages[i - 1].name, delayMinutes: 0 };
     return { ...rest, start: normalized };
@@ -85,7 +94,10 @@ export function findStage(plan: RolloutPlan, name: string): RolloutStage {
   const stage = plan.stages.find(s => s.name === name);
   if (stage === undefined) {
     throw new PlanInvalidError([
-      { field: 'stages', message: `plan "${plan.name}" has no stage "${name}" (stages: ${plan.stages.map(s => s.name).join(', ')})` },
+      {
+        field: 'stages',
+        message: `plan "${plan.name}" has no stage "${name}" (stages: ${plan.stages.map(s => s.name).join(', ')})`,
+      },
     ]);
   }
   return stage;

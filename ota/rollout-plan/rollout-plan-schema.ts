@@ -30,12 +30,20 @@ export const DELAY_MINUTES_MAX = 525_600;
 
 function intRange(min: number, max: number) {
   const message = `expected an integer from ${min} to ${max}`;
-  return z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message });
+  return z
+    .number({ error: message })
+    .int({ error: message })
+    .min(min, { error: message })
+    .max(max, { error: message });
 }
 
 function intAtLeast(min: number) {
   const message = `expected an integer ≥ ${min}`;
-  return z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(Number.MAX_SAFE_INTEGER, { error: message });
+  return z
+    .number({ error: message })
+    .int({ error: message })
+    .min(min, { error: message })
+    .max(Number.MAX_SAFE_INTEGER, { error: message });
 }
 
 /** A percentage 0–100 with at most `decimals` digits after the point (AWS rounds nothing: it refuses). */
@@ -76,10 +84,17 @@ const startSchema = z
   })
   .superRefine((start, ctx) => {
     if ((start.at === undefined) === (start.after === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'expected exactly one of "at" (a time) or "after" (a stage name)' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected exactly one of "at" (a time) or "after" (a stage name)',
+      });
     }
     if (start.at !== undefined && start.delayMinutes !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['delayMinutes'], message: 'only allowed with "after"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['delayMinutes'],
+        message: 'only allowed with "after"',
+      });
     }
   });
 
@@ -94,9 +109,15 @@ const rateSchema = z.discriminatedUnion(
         type: z.literal('exponential'),
         baseRatePerMinute: ratePerMinute,
         incrementFactor: z
-          .number({ error: `expected a number from ${L.incrementFactorMin} to ${L.incrementFactorMax} with one decimal place` })
-          .min(L.incrementFactorMin, { error: `expected a number from ${L.incrementFactorMin} to ${L.incrementFactorMax} with one decimal place` })
-          .max(L.incrementFactorMax, { error: `expected a number from ${L.incrementFactorMin} to ${L.incrementFactorMax} with one decimal place` })
+          .number({
+            error: `expected a number from ${L.incrementFactorMin} to ${L.incrementFactorMax} with one decimal place`,
+          })
+          .min(L.incrementFactorMin, {
+            error: `expected a number from ${L.incrementFactorMin} to ${L.incrementFactorMax} with one decimal place`,
+          })
+          .max(L.incrementFactorMax, {
+            error: `expected a number from ${L.incrementFactorMin} to ${L.incrementFactorMax} with one decimal place`,
+          })
           .refine(v => Math.abs(Math.round(v * 10) - v * 10) < 1e-9, {
             error: 'expected at most one decimal place (AWS accepts 1.5, not 1.55)',
           }),
@@ -105,9 +126,14 @@ const rateSchema = z.discriminatedUnion(
             numberOfNotifiedThings: intAtLeast(L.rateIncreaseThresholdMin).optional(),
             numberOfSucceededThings: intAtLeast(L.rateIncreaseThresholdMin).optional(),
           })
-          .refine(c => (c.numberOfNotifiedThings === undefined) !== (c.numberOfSucceededThings === undefined), {
-            error: 'expected exactly one of numberOfNotifiedThings or numberOfSucceededThings',
-          }),
+          .refine(
+            c =>
+              (c.numberOfNotifiedThings === undefined) !==
+              (c.numberOfSucceededThings === undefined),
+            {
+              error: 'expected exactly one of numberOfNotifiedThings or numberOfSucceededThings',
+            },
+          ),
         maximumPerMinute: ratePerMinute.optional(),
       })
       .refine(r => r.maximumPerMinute === undefined || r.baseRatePerMinute <= r.maximumPerMinute, {
@@ -119,14 +145,20 @@ const rateSchema = z.discriminatedUnion(
 );
 
 const abortSchema = z.strictObject({
-  failureType: z.enum(ABORT_FAILURE_TYPES, { error: `expected one of ${ABORT_FAILURE_TYPES.join(', ')}` }),
-  action: z.literal('CANCEL', { error: 'expected "CANCEL" (the only abort action AWS has)' }).default('CANCEL'),
+  failureType: z.enum(ABORT_FAILURE_TYPES, {
+    error: `expected one of ${ABORT_FAILURE_TYPES.join(', ')}`,
+  }),
+  action: z
+    .literal('CANCEL', { error: 'expected "CANCEL" (the only abort action AWS has)' })
+    .default('CANCEL'),
   thresholdPercentage: percentage(2),
   minNumberOfExecutedThings: intAtLeast(L.minNumberOfExecutedThingsMin),
 });
 
 const retrySchema = z.strictObject({
-  failureType: z.enum(RETRY_FAILURE_TYPES, { error: `expected one of ${RETRY_FAILURE_TYPES.join(', ')}` }),
+  failureType: z.enum(RETRY_FAILURE_TYPES, {
+    error: `expected one of ${RETRY_FAILURE_TYPES.join(', ')}`,
+  }),
   numberOfRetries: intRange(0, L.numberOfRetriesMax),
 });
 
@@ -139,15 +171,21 @@ const scheduleSchema = z.strictObject({
       z.strictObject({
         startTime: z
           .string()
-          .max(L.maintenanceWindowStartTimeMax, { error: `expected at most ${L.maintenanceWindowStartTimeMax} characters` })
-          .regex(CRON, { error: 'expected a cron expression such as "cron(0 2 * * ? *)" (six fields, UTC)' }),
+          .max(L.maintenanceWindowStartTimeMax, {
+            error: `expected at most ${L.maintenanceWindowStartTimeMax} characters`,
+          })
+          .regex(CRON, {
+            error: 'expected a cron expression such as "cron(0 2 * * ? *)" (six fields, UTC)',
+          }),
         durationInMinutes: intRange(1, L.maintenanceWindowDurationMax),
       }),
     )
     .min(1, { error: 'expected at least one window (or leave maintenanceWindows out)' })
     .optional(),
   endAfterMinutes: intRange(L.scheduleEndMinMinutes, L.scheduleEndMaxDays * 1440).optional(),
-  endBehavior: z.enum(END_BEHAVIORS, { error: `expected one of ${END_BEHAVIORS.join(', ')}` }).optional(),
+  endBehavior: z
+    .enum(END_BEHAVIORS, { error: `expected one of ${END_BEHAVIORS.join(', ')}` })
+    .optional(),
 });
 
 const healthSchema = z.strictObject({
@@ -177,12 +215,24 @@ const stageSchema = z
       .default('SNAPSHOT'),
     start: startSchema.optional(),
     rate: rateSchema.optional(),
-    abort: z.array(abortSchema).min(1, { error: 'expected at least one criterion (or leave abort out)' }).optional(),
-    timeout: z.strictObject({ inProgressTimeoutInMinutes: intRange(L.inProgressTimeoutMinutesMin, L.inProgressTimeoutMinutesMax) }).optional(),
+    abort: z
+      .array(abortSchema)
+      .min(1, { error: 'expected at least one criterion (or leave abort out)' })
+      .optional(),
+    timeout: z
+      .strictObject({
+        inProgressTimeoutInMinutes: intRange(
+          L.inProgressTimeoutMinutesMin,
+          L.inProgressTimeoutMinutesMax,
+        ),
+      })
+      .optional(),
     retries: z
       .array(retrySchema)
       .min(1, { error: 'expected at least one criterion (or leave retries out)' })
-      .max(L.retryCriteriaMax, { error: `expected at most ${L.retryCriteriaMax} criteria (AWS limit)` })
+      .max(L.retryCriteriaMax, {
+        error: `expected at most ${L.retryCriteriaMax} criteria (AWS limit)`,
+      })
       .optional(),
     schedule: scheduleSchema.optional(),
     gate: gateSchema.optional(),
@@ -190,27 +240,41 @@ const stageSchema = z
   .superRefine((stage, ctx) => {
     const seen = new Set<string>();
     stage.targets.forEach((t, i) => {
-      if (seen.has(t)) ctx.addIssue({ code: 'custom', path: ['targets', i], message: `"${t}" is listed twice` });
+      if (seen.has(t))
+        ctx.addIssue({ code: 'custom', path: ['targets', i], message: `"${t}" is listed twice` });
       seen.add(t);
     });
-    for (const [list, key] of [[stage.abort, 'abort'], [stage.retries, 'retries']] as const) {
+    for (const [list, key] of [
+      [stage.abort, 'abort'],
+      [stage.retries, 'retries'],
+    ] as const) {
       const types = new Set<string>();
       list?.forEach((c, i) => {
         if (types.has(c.failureType)) {
-          ctx.addIssue({ code: 'custom', path: [key, i, 'failureType'], message: `${c.failureType} appears twice` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [key, i, 'failureType'],
+            message: `${c.failureType} appears twice`,
+          });
         }
         types.add(c.failureType);
       });
     }
     if (stage.schedule?.endBehavior !== undefined && stage.schedule.endAfterMinutes === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['schedule', 'endBehavior'], message: 'only applies with endAfterMinutes (AWS ignores it without an end time)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['schedule', 'endBehavior'],
+        message: 'only applies with endAfterMinutes (AWS ignores it without an end time)',
+      });
     }
   });
 
 export const rolloutPlanSchema = z.strictObject({
   name: z
     .string({ error: 'expected a plan name' })
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'expected a plan name (1–64 characters of A-Z a-z 0-9 _ -)' }),
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, {
+      error: 'expected a plan name (1–64 characters of A-Z a-z 0-9 _ -)',
+    }),
   description: z.string().max(1000, { error: 'expected at most 1000 characters' }).optional(),
   stages: z
     .array(stageSchema, { error: 'expected a list of stages' })

@@ -30,7 +30,9 @@ export function earliestStageStart(stage: RolloutStage, times: RolloutTimes): Da
     }
     case 'after': {
       const previous = times.startedAt[stage.start.after];
-      return previous === undefined ? null : new Date(previous.getTime() + stage.start.delayMinutes * 60_000);
+      return previous === undefined
+        ? null
+        : new Date(previous.getTime() + stage.start.delayMinutes * 60_000);
     }
   }
 }

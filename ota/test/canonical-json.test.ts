@@ -4,7 +4,9 @@ import { OtaError } from '../errors/ota-error';
 
 describe('canonicalJson', () => {
   it('sorts keys at every level and writes no whitespace', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: 'x' } })).toBe('{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: 'x' } })).toBe(
+      '{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}',
+    );
   });
 
   it('gives the same bytes whatever order the keys were inserted in', () => {
@@ -38,7 +40,9 @@ describe('canonicalJson', () => {
   });
 
   it('writes numbers in their shortest round-trip form, -0 as 0', () => {
-    expect(canonicalJson([1, 1.5, 1e21, 1e-7, -0, 0.1 + 0.2, 100])).toBe('[1,1.5,1e+21,1e-7,0,0.30000000000000004,100]');
+    expect(canonicalJson([1, 1.5, 1e21, 1e-7, -0, 0.1 + 0.2, 100])).toBe(
+      '[1,1.5,1e+21,1e-7,0,0.30000000000000004,100]',
+    );
   });
 
   it('escapes strings as JSON.stringify does', () => {

@@ -8,16 +8,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtaError } from '../errors/ota-error';
 import { buildJobDocument, parseJobDocument } from '../job-document';
 import { s3ObjectUrl } from '../presigned-url-placeholder';
-import { buildCreateJobInput, parseRolloutPlan, rolloutJobId, type CreateJobContext } from '../rollout-plan';
+import {
+  buildCreateJobInput,
+  parseRolloutPlan,
+  rolloutJobId,
+  type CreateJobContext,
+} from '../rollout-plan';
 import { releaseIdOf } from '../release-manifest';
 import { sampleManifest } from './sample-release';
 
 const plansDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../plans');
-const loadPlan = (name: string) => parseRolloutPlan(readFileSync(resolve(plansDir, `${name}.json`), 'utf8'));
+const loadPlan = (name: string) =>
+  parseRolloutPlan(readFileSync(resolve(plansDir, `${name}.json`), 'utf8'));
 
 const manifest = sampleManifest();
 const document = buildJobDocument(manifest, {
-  objectUrl: s3ObjectUrl({ region: 'eu-west-1', bucket: 'fleet-firmware-dev', key: `firmware/${manifest.sha256}.bin` }),
+  objectUrl: s3ObjectUrl({
+    region: 'eu-west-1',
+    bucket: 'fleet-firmware-dev',
+    key: `firmware/${manifest.sha256}.bin`,
+  }),
 });
 const now = new Date('2026-11-23T10:00:20Z');
 const ctx: CreateJobContext = {
@@ -31,9 +41,22 @@ const ctx: CreateJobContext = {
 
 /** The top-level members of the CreateJob request body, from the API reference's request syntax. */
 const DOCUMENTED_BODY_MEMBERS = [
-  'abortConfig', 'description', 'destinationPackageVersions', 'document', 'documentParameters', 'documentSource',
-  'jobExecutionsRetryConfig', 'jobExecutionsRolloutConfig', 'jobTemplateArn', 'namespaceId', 'presignedUrlConfig',
-  'schedulingConfig', 'tags', 'targets', 'targetSelection', 'timeoutConfig',
+  'abortConfig',
+  'description',
+  'destinationPackageVersions',
+  'document',
+  'documentParameters',
+  'documentSource',
+  'jobExecutionsRetryConfig',
+  'jobExecutionsRolloutConfig',
+  'jobTemplateArn',
+  'namespaceId',
+  'presignedUrlConfig',
+  'schedulingConfig',
+  'tags',
+  'targets',
+  'targetSelection',
+  'timeoutConfig',
 ];
 
 describe('buildCreateJobInput', () => {
@@ -53,9 +76,20 @@ describe('buildCreateJobInput', () => {
         { Key: 'esp32-fleet:stage', Value: 'canary' },
       ],
       jobExecutionsRolloutConfig: { maximumPerMinute: 10 },
-      abortConfig: { criteriaList: [{ failureType: 'ALL', action: 'CANCEL', thresholdPercentage: 20, minNumberOfExecutedThings: 1 }] },
+      abortConfig: {
+        criteriaList: [
+          {
+            failureType: 'ALL',
+            action: 'CANCEL',
+            thresholdPercentage: 20,
+            minNumberOfExecutedThings: 1,
+          },
+        ],
+      },
       timeoutConfig: { inProgressTimeoutInMinutes: 60 },
-      jobExecutionsRetryConfig: { criteriaList: [{ failureType: 'TIMED_OUT', numberOfRetries: 2 }] },
+      jobExecutionsRetryConfig: {
+        criteriaList: [{ failureType: 'TIMED_OUT', numberOfRetries: 2 }],
+      },
     });
     expect(parseJobDocument(input.document)).toEqual(document);
   });
@@ -63,12 +97,19 @@ describe('buildCreateJobInput', () => {
   it('maps an exponential rate with its cap', () => {
     const input = buildCreateJobInput(loadPlan('exponential').stages[0], document, ctx);
     expect(input.jobExecutionsRolloutConfig).toEqual({
-      exponentialRate: { baseRatePerMinute: 10, incrementFactor: 1.5, rateIncreaseCriteria: { numberOfSucceededThings: 50 } },
+      exponentialRate: {
+        baseRatePerMinute: 10,
+        incrementFactor: 1.5,
+        rateIncreaseCriteria: { numberOfSucceededThings: 50 },
+      },
       maximumPerMinute: 1000,
     });
     expect(input.targetSelection).toBe('CONTINUOUS');
     // endAfterMinutes 10080 from now (no scheduled start), rounded up to the minute.
-    expect(input.schedulingConfig).toEqual({ endTime: '2026-11-30T10:01', endBehavior: 'STOP_ROLLOUT' });
+    expect(input.schedulingConfig).toEqual({
+      endTime: '2026-11-30T10:01',
+      endBehavior: 'STOP_ROLLOUT',
+    });
   });
 
   it('makes a job with maintenance windows a scheduled job, 30 minutes ahead at the earliest', () => {
@@ -81,15 +122,23 @@ describe('buildCreateJobInput', () => {
 
   it('schedules a stage whose start is 30 minutes or more ahead, and starts one whose time has come', () => {
     const stage = loadPlan('canary-then-fleet').stages[1];
-    const later = buildCreateJobInput(stage, document, { ...ctx, startAt: new Date('2026-11-24T02:00:00Z') });
+    const later = buildCreateJobInput(stage, document, {
+      ...ctx,
+      startAt: new Date('2026-11-24T02:00:00Z'),
+    });
     expect(later.schedulingConfig).toEqual({ startTime: '2026-11-24T02:00' });
-    const due = buildCreateJobInput(stage, document, { ...ctx, startAt: new Date('2026-11-23T09:00:00Z') });
+    const due = buildCreateJobInput(stage, document, {
+      ...ctx,
+      startAt: new Date('2026-11-23T09:00:00Z'),
+    });
     expect(due.schedulingConfig).toBeUndefined();
   });
 
   it('refuses a start less than 30 minutes ahead, saying to create the job at that time', () => {
     const stage = loadPlan('canary-then-fleet').stages[1];
-    expect(() => buildCreateJobInput(stage, document, { ...ctx, startAt: new Date('2026-11-23T10:20:00Z') })).toThrow(
+    expect(() =>
+      buildCreateJobInput(stage, document, { ...ctx, startAt: new Date('2026-11-23T10:20:00Z') }),
+    ).toThrow(
       /startAt: 2026-11-23T10:20:00.000Z is less than 30 minutes after now .* create the job at its start time instead/,
     );
   });
@@ -113,16 +162,26 @@ describe('buildCreateJobInput', () => {
 
   it('passes a job template ARN through', () => {
     const arn = 'arn:aws:iot:eu-west-1:123456789012:jobtemplate/fleet-dev-ota';
-    expect(buildCreateJobInput(loadPlan('exponential').stages[0], document, { ...ctx, jobTemplateArn: arn }).jobTemplateArn).toBe(arn);
+    expect(
+      buildCreateJobInput(loadPlan('exponential').stages[0], document, {
+        ...ctx,
+        jobTemplateArn: arn,
+      }).jobTemplateArn,
+    ).toBe(arn);
   });
 
   it('gives the same job id for the same release and stage, within AWS job id rules', () => {
     const stage = loadPlan('nightly').stages[1];
     const a = buildCreateJobInput(stage, document, ctx).jobId;
-    const b = buildCreateJobInput(stage, document, { ...ctx, now: new Date('2026-12-01T00:00:00Z') }).jobId;
+    const b = buildCreateJobInput(stage, document, {
+      ...ctx,
+      now: new Date('2026-12-01T00:00:00Z'),
+    }).jobId;
     expect(a).toBe(b);
     expect(a).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
-    expect(rolloutJobId('v' + 'x'.repeat(24) + '-' + 'f'.repeat(16), 's'.repeat(21))).toHaveLength(64);
+    expect(rolloutJobId('v' + 'x'.repeat(24) + '-' + 'f'.repeat(16), 's'.repeat(21))).toHaveLength(
+      64,
+    );
     expect(() => rolloutJobId('v1.4.0', 'canary')).toThrow(/breaks AWS's rules/);
   });
 
@@ -131,7 +190,10 @@ describe('buildCreateJobInput', () => {
       for (const stage of loadPlan(name).stages) {
         const input = buildCreateJobInput(stage, document, ctx);
         expect(input.targets).toHaveLength(stage.targets.length);
-        for (const target of input.targets ?? []) expect(target).toMatch(/^arn:aws:iot:eu-west-1:123456789012:thinggroup\/[A-Za-z0-9:_-]+$/);
+        for (const target of input.targets ?? [])
+          expect(target).toMatch(
+            /^arn:aws:iot:eu-west-1:123456789012:thinggroup\/[A-Za-z0-9:_-]+$/,
+          );
       }
     }
   });
@@ -157,7 +219,9 @@ describe('CreateJob input on the wire (the real @aws-sdk/client-iot against a lo
         requests.push({ method: req.method ?? '', path: req.url ?? '', body });
         const jobId = decodeURIComponent((req.url ?? '').split('/')[2] ?? '');
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ jobArn: `arn:aws:iot:eu-west-1:123456789012:job/${jobId}`, jobId }));
+        res.end(
+          JSON.stringify({ jobArn: `arn:aws:iot:eu-west-1:123456789012:job/${jobId}`, jobId }),
+        );
       });
     });
     await new Promise<void>(done => server.listen(0, '127.0.0.1', done));
@@ -172,7 +236,10 @@ describe('CreateJob input on the wire (the real @aws-sdk/client-iot against a lo
     const client = new IoTClient({
       region: 'eu-west-1',
       endpoint,
-      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' },
+      credentials: {
+        accessKeyId: 'AKIDEXAMPLE',
+        secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+      },
       maxAttempts: 1,
     });
     try {
@@ -197,10 +264,17 @@ describe('CreateJob input on the wire (the real @aws-sdk/client-iot against a lo
     }
     const fleetBody = JSON.parse(fleet.body) as Record<string, unknown>;
     expect(fleetBody.jobExecutionsRolloutConfig).toEqual({
-      exponentialRate: { baseRatePerMinute: 20, incrementFactor: 2, rateIncreaseCriteria: { numberOfSucceededThings: 200 } },
+      exponentialRate: {
+        baseRatePerMinute: 20,
+        incrementFactor: 2,
+        rateIncreaseCriteria: { numberOfSucceededThings: 200 },
+      },
       maximumPerMinute: 1000,
     });
     expect(fleetBody.targets).toEqual(['arn:aws:iot:eu-west-1:123456789012:thinggroup/fleet']);
-    expect(fleetBody.presignedUrlConfig).toEqual({ roleArn: ctx.presignRoleArn, expiresInSec: 3600 });
+    expect(fleetBody.presignedUrlConfig).toEqual({
+      roleArn: ctx.presignRoleArn,
+      expiresInSec: 3600,
+    });
   });
 });

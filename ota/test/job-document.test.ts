@@ -16,7 +16,11 @@ import {
 import { releaseIdOf } from '../release-manifest';
 import { SAMPLE_SIGNATURE, sampleManifest } from './sample-release';
 
-const OBJECT_URL = s3ObjectUrl({ region: 'eu-west-1', bucket: 'fleet-firmware-dev', key: `firmware/${'a'.repeat(64)}.bin` });
+const OBJECT_URL = s3ObjectUrl({
+  region: 'eu-west-1',
+  bucket: 'fleet-firmware-dev',
+  key: `firmware/${'a'.repeat(64)}.bin`,
+});
 
 function sampleDocument(): JobDocument {
   return buildJobDocument(sampleManifest(), { objectUrl: OBJECT_URL });
@@ -39,8 +43,12 @@ function withFirmware(patch: Record<string, unknown>): unknown {
 
 describe('presigned URL placeholder', () => {
   it('wraps a path-style S3 URL in the form the AWS IoT developer guide shows', () => {
-    expect(OBJECT_URL).toBe(`https://s3.eu-west-1.amazonaws.com/fleet-firmware-dev/firmware/${'a'.repeat(64)}.bin`);
-    expect(presignedUrlPlaceholder(OBJECT_URL)).toBe(`\${aws:iot:s3-presigned-url-v2:${OBJECT_URL}}`);
+    expect(OBJECT_URL).toBe(
+      `https://s3.eu-west-1.amazonaws.com/fleet-firmware-dev/firmware/${'a'.repeat(64)}.bin`,
+    );
+    expect(presignedUrlPlaceholder(OBJECT_URL)).toBe(
+      `\${aws:iot:s3-presigned-url-v2:${OBJECT_URL}}`,
+    );
   });
 
   it('URL-encodes the key for the -v2 form, keeping the slashes', () => {
@@ -53,13 +61,20 @@ describe('presigned URL placeholder', () => {
   });
 
   it('reads both the current and the older placeholder form back', () => {
-    expect(parsePresignedUrlPlaceholder(presignedUrlPlaceholder(OBJECT_URL))).toEqual({ objectUrl: OBJECT_URL, v2: true });
-    expect(parsePresignedUrlPlaceholder('${aws:iot:s3-presigned-url:https://s3.amazonaws.com/b/k}')).toEqual({
+    expect(parsePresignedUrlPlaceholder(presignedUrlPlaceholder(OBJECT_URL))).toEqual({
+      objectUrl: OBJECT_URL,
+      v2: true,
+    });
+    expect(
+      parsePresignedUrlPlaceholder('${aws:iot:s3-presigned-url:https://s3.amazonaws.com/b/k}'),
+    ).toEqual({
       objectUrl: 'https://s3.amazonaws.com/b/k',
       v2: false,
     });
     expect(parsePresignedUrlPlaceholder('https://s3.amazonaws.com/b/k')).toBeNull();
-    expect(parsePresignedUrlPlaceholder('${aws:iot:s3-presigned-url-v2:http://insecure/b/k}')).toBeNull();
+    expect(
+      parsePresignedUrlPlaceholder('${aws:iot:s3-presigned-url-v2:http://insecure/b/k}'),
+    ).toBeNull();
   });
 });
 
@@ -113,14 +128,54 @@ describe('job document', () => {
     it.each([
       ['a zero size', { size: 0 }, 'firmware.size', 'expected a positive integer'],
       ['a size given as text', { size: '606208' }, 'firmware.size', 'expected a positive integer'],
-      ['a short digest', { sha256: 'abc' }, 'firmware.sha256', 'expected 64 lowercase hex digits (a SHA-256)'],
-      ['another signature algorithm', { signatureAlgorithm: 'sig-sha256-rsa' }, 'firmware.signatureAlgorithm', 'expected "sig-sha256-ecdsa"'],
-      ['an over-long signature', { signature: 'A'.repeat(97) }, 'firmware.signature', 'expected at most 96 characters (a DER ECDSA P-256 signature in base64)'],
-      ['a URL that is neither placeholder nor http(s)', { url: 'ftp://host/x' }, 'firmware.url', 'expected a presigned-URL placeholder "${aws:iot:s3-presigned-url-v2:https://…}" or an http(s) URL'],
-      ['a URL over the device buffer', { url: 'https://x/' + 'u'.repeat(4096) }, 'firmware.url', 'expected at most 4096 characters'],
-      ['an unknown chip', { chip: 'esp8266' }, 'firmware.chip', 'expected one of esp32, esp32s2, esp32c3, esp32s3, esp32c2, esp32c6, esp32h2'],
-      ['a key id with spaces', { keyId: 'my key' }, 'firmware.keyId', 'expected letters, digits and . _ : / + = @ - only'],
-      ['a missing secure version', { secureVersion: undefined }, 'firmware.secureVersion', 'expected an integer from 0 to 4294967295'],
+      [
+        'a short digest',
+        { sha256: 'abc' },
+        'firmware.sha256',
+        'expected 64 lowercase hex digits (a SHA-256)',
+      ],
+      [
+        'another signature algorithm',
+        { signatureAlgorithm: 'sig-sha256-rsa' },
+        'firmware.signatureAlgorithm',
+        'expected "sig-sha256-ecdsa"',
+      ],
+      [
+        'an over-long signature',
+        { signature: 'A'.repeat(97) },
+        'firmware.signature',
+        'expected at most 96 characters (a DER ECDSA P-256 signature in base64)',
+      ],
+      [
+        'a URL that is neither placeholder nor http(s)',
+        { url: 'ftp://host/x' },
+        'firmware.url',
+        'expected a presigned-URL placeholder "${aws:iot:s3-presigned-url-v2:https://…}" or an http(s) URL',
+      ],
+      [
+        'a URL over the device buffer',
+        { url: 'https://x/' + 'u'.repeat(4096) },
+        'firmware.url',
+        'expected at most 4096 characters',
+      ],
+      [
+        'an unknown chip',
+        { chip: 'esp8266' },
+        'firmware.chip',
+        'expected one of esp32, esp32s2, esp32c3, esp32s3, esp32c2, esp32c6, esp32h2',
+      ],
+      [
+        'a key id with spaces',
+        { keyId: 'my key' },
+        'firmware.keyId',
+        'expected letters, digits and . _ : / + = @ - only',
+      ],
+      [
+        'a missing secure version',
+        { secureVersion: undefined },
+        'firmware.secureVersion',
+        'expected an integer from 0 to 4294967295',
+      ],
       ['an unknown firmware field', { colour: 'red' }, 'firmware.colour', 'unknown field'],
     ])('%s', (_what, patch, field, message) => {
       expect(firstProblem(withFirmware(patch))).toEqual({ field, message });
@@ -134,7 +189,10 @@ describe('job document', () => {
     });
 
     it('another operation', () => {
-      expect(firstProblem({ ...sampleDocument(), operation: 'reboot' })).toEqual({ field: 'operation', message: 'expected "ota"' });
+      expect(firstProblem({ ...sampleDocument(), operation: 'reboot' })).toEqual({
+        field: 'operation',
+        message: 'expected "ota"',
+      });
     });
 
     it('a release id with characters a job id cannot hold', () => {
@@ -157,6 +215,8 @@ describe('job document', () => {
   });
 
   it('says which field in the error message', () => {
-    expect(() => parseJobDocument(withFirmware({ size: -5 }))).toThrow('invalid job document: firmware.size: expected a positive integer');
+    expect(() => parseJobDocument(withFirmware({ size: -5 }))).toThrow(
+      'invalid job document: firmware.size: expected a positive integer',
+    );
   });
 });

@@ -8,7 +8,9 @@ import { createReleaseManifest, type ReleaseManifestInput } from '../release-man
 export const SAMPLE_SIGNATURE =
   'MEUCIQDgZ0ZkH1q3yW8mZ0Zk2y3Hq1r3yW8mZ0Zk2y3Hq1r3yQIgK3yW8mZ0Zk2y3Hq1r3yW8mZ0Zk2y3Hq1r3yW8mZ0Zk0=';
 
-export function sampleManifestInput(overrides: Partial<ReleaseManifestInput> = {}): ReleaseManifestInput {
+export function sampleManifestInput(
+  overrides: Partial<ReleaseManifestInput> = {},
+): ReleaseManifestInput {
   return {
     project: 'app-template',
     version: '1.4.0',
@@ -18,7 +20,10 @@ export function sampleManifestInput(overrides: Partial<ReleaseManifestInput> = {
     size: 606_208,
     sha256: 'a'.repeat(64),
     secureBoot: [
-      { scheme: 'rsa3072', keyDigest: 'cb2791a371b0c0322bf7370478ba0962224cab1cf2287879e429673e7da84463' },
+      {
+        scheme: 'rsa3072',
+        keyDigest: 'cb2791a371b0c0322bf7370478ba0962224cab1cf2287879e429673e7da84463',
+      },
     ],
     signature: { algorithm: 'sig-sha256-ecdsa', keyId: 'fleet-dev-1', value: SAMPLE_SIGNATURE },
     source: {

@@ -2,9 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { OtaErrorCode } from '../errors/error-code';
 import { SecureVersionRollbackError } from '../errors/secure-version-rollback-error';
 import { VersionNotNewerError } from '../errors/version-not-newer-error';
-import { assertVersionPolicy, checkVersionPolicy, combineFleetStates, type FleetVersionState } from '../version-policy';
+import {
+  assertVersionPolicy,
+  checkVersionPolicy,
+  combineFleetStates,
+  type FleetVersionState,
+} from '../version-policy';
 
-const canary = (currentVersion: string | null, secureVersion: number | null): FleetVersionState => ({
+const canary = (
+  currentVersion: string | null,
+  secureVersion: number | null,
+): FleetVersionState => ({
   target: 'thing group "canary"',
   currentVersion,
   secureVersion,
@@ -32,27 +40,47 @@ describe('version policy', () => {
     const [error] = checkVersionPolicy({ version, secureVersion: 0 }, canary(current, 0));
     expect(error).toBeInstanceOf(VersionNotNewerError);
     expect(error.code).toBe(OtaErrorCode.VersionNotNewer);
-    expect(error.message).toBe(`release version ${version} is not newer than ${current}, the current release of thing group "canary"`);
+    expect(error.message).toBe(
+      `release version ${version} is not newer than ${current}, the current release of thing group "canary"`,
+    );
   });
 
   it('allows anything for a target with no release yet', () => {
-    expect(checkVersionPolicy({ version: '0.0.1', secureVersion: 0 }, canary(null, null))).toEqual([]);
+    expect(checkVersionPolicy({ version: '0.0.1', secureVersion: 0 }, canary(null, null))).toEqual(
+      [],
+    );
   });
 
   it('allows an equal or higher secure_version and refuses a lower one, naming both', () => {
-    expect(checkVersionPolicy({ version: '1.5.0', secureVersion: 2 }, canary('1.4.0', 2))).toEqual([]);
-    expect(checkVersionPolicy({ version: '1.5.0', secureVersion: 3 }, canary('1.4.0', 2))).toEqual([]);
+    expect(checkVersionPolicy({ version: '1.5.0', secureVersion: 2 }, canary('1.4.0', 2))).toEqual(
+      [],
+    );
+    expect(checkVersionPolicy({ version: '1.5.0', secureVersion: 3 }, canary('1.4.0', 2))).toEqual(
+      [],
+    );
     const [error] = checkVersionPolicy({ version: '1.5.0', secureVersion: 1 }, canary('1.4.0', 2));
     expect(error).toBeInstanceOf(SecureVersionRollbackError);
     expect(error.code).toBe(OtaErrorCode.SecureVersionRollback);
-    expect(error.message).toBe('release secure_version 1 is lower than 2, the secure_version of thing group "canary"');
+    expect(error.message).toBe(
+      'release secure_version 1 is lower than 2, the secure_version of thing group "canary"',
+    );
   });
 
   it('reports both violations at once, and assert throws the first', () => {
-    const violations = checkVersionPolicy({ version: '1.0.0', secureVersion: 0 }, canary('1.4.0', 1));
-    expect(violations.map(v => v.constructor)).toEqual([VersionNotNewerError, SecureVersionRollbackError]);
-    expect(() => assertVersionPolicy({ version: '1.0.0', secureVersion: 0 }, canary('1.4.0', 1))).toThrow(VersionNotNewerError);
-    expect(() => assertVersionPolicy({ version: '1.5.0', secureVersion: 1 }, canary('1.4.0', 1))).not.toThrow();
+    const violations = checkVersionPolicy(
+      { version: '1.0.0', secureVersion: 0 },
+      canary('1.4.0', 1),
+    );
+    expect(violations.map(v => v.constructor)).toEqual([
+      VersionNotNewerError,
+      SecureVersionRollbackError,
+    ]);
+    expect(() =>
+      assertVersionPolicy({ version: '1.0.0', secureVersion: 0 }, canary('1.4.0', 1)),
+    ).toThrow(VersionNotNewerError);
+    expect(() =>
+      assertVersionPolicy({ version: '1.5.0', secureVersion: 1 }, canary('1.4.0', 1)),
+    ).not.toThrow();
   });
 
   it('combines several groups by their highest version and secure_version', () => {
@@ -68,6 +96,8 @@ describe('version policy', () => {
   });
 
   it('treats a non-semver version as a programming error', () => {
-    expect(() => checkVersionPolicy({ version: 'latest', secureVersion: 0 }, canary(null, null))).toThrow(TypeError);
+    expect(() =>
+      checkVersionPolicy({ version: 'latest', secureVersion: 0 }, canary(null, null)),
+    ).toThrow(TypeError);
   });
 });
