@@ -37,6 +37,12 @@ static enum fleet_status prv_check_prefix(struct fleet_ota_verifier *v) {
                     v->expect.chip_id);
     return FLEET_ERR_IMAGE_WRONG_CHIP;
   }
+  if (v->expect.descriptor_version != NULL &&
+      strcmp(v->expect.descriptor_version, v->info.version) != 0) {
+    FLEET_LOG_ERROR("image version \"%s\" at offset 0x30, job expects \"%s\"", v->info.version,
+                    v->expect.descriptor_version);
+    return FLEET_ERR_VERSION_MISMATCH;
+  }
   const char *candidate = v->info.version;
   if (v->expect.declared_version != NULL) {
     candidate = v->expect.declared_version;

@@ -37,6 +37,7 @@ struct fleet_ota_expectation {
   size_t signature_len;          /**< Length of @ref signature_der. */
   const char *public_key_pem;    /**< Key the signature must verify against. */
   const char *declared_version;  /**< Version the job document declares; NULL: the descriptor's. */
+  const char *descriptor_version; /**< Exact esp_app_desc_t.version expected; NULL: not checked. */
   uint16_t chip_id;              /**< This device's chip id. */
   const char *running_version;   /**< Version of the running app. */
   uint32_t running_secure_version;
