@@ -170,8 +170,11 @@ function validate(value: unknown): ReleaseManifest {
  * @throws DocumentInvalidError listing every field that is wrong
  */
 export function createReleaseManifest(input: ReleaseManifestInput): ReleaseManifest {
-  const createdAt =
-    input.createdAt instanceof Date ? input.createdAt.toISOString() : input.createdAt;
+  // An invalid Date becomes a string the schema refuses (toISOString would throw a RangeError).
+  let createdAt = input.createdAt;
+  if (createdAt instanceof Date) {
+    createdAt = Number.isNaN(createdAt.getTime()) ? 'Invalid Date' : createdAt.toISOString();
+  }
   return validate({ ...input, manifestVersion: RELEASE_MANIFEST_VERSION, createdAt });
 }
 

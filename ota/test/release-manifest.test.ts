@@ -116,6 +116,7 @@ describe('release manifest', () => {
         /at most 3 blocks/,
       ],
       ['a local time', { createdAt: '2026-11-23 01:00' }, 'createdAt', /ISO 8601 UTC/],
+      ['an invalid Date', { createdAt: new Date('not a date') }, 'createdAt', /ISO 8601 UTC/],
     ])('%s', (_what, override, field, message) => {
       const problems = problemsOf(() => createReleaseManifest(sampleManifestInput(override)));
       expect(problems[0].field).toBe(field);
