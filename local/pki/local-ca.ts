@@ -11,6 +11,8 @@ import { generateKeyPair as generateKeyPairCb, randomBytes, webcrypto, X509Certi
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata polyfill.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { writeFileAtomic } from '../state/write-file-atomic';
 import { certificateIdOfPem } from './certificate-id';

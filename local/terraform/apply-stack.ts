@@ -85,10 +85,14 @@ export async function applyStack(options: ApplyStackOptions): Promise<AppliedSta
   const partition = options.partition ?? 'aws';
   const attributes = new Map<string, Record<string, unknown>>();
   const unknown = new Set<string>();
+  const unknownAddresses = new Set<string>();
 
   const resolveReference = (path: readonly string[]): unknown => {
     let value: unknown;
     let rest: readonly string[];
+    if (path[0] === 'path' && (path[1] === 'module' || path[1] === 'root' || path[1] === 'cwd')) {
+      return tf.baseDir; // the stack directory is Terraform's working directory and module
+    }
     if (path[0] === 'var') {
       value = tf.variables[path[1]];
       rest = path.slice(2);
@@ -111,7 +115,13 @@ export async function applyStack(options: ApplyStackOptions): Promise<AppliedSta
       if (value === null || typeof value !== 'object') throw new TerraformExpressionError(`cannot read "${key}" of ${path.join('.')}`);
       value = (value as Record<string, unknown>)[key];
     }
-    if (value === undefined) throw new TerraformExpressionError(`${path.join('.')} has no value locally`);
+    if (value === undefined) {
+      // Blocks of types nobody applies (listed at start-up) answer with a visible placeholder, so
+      // an IAM policy that names a bucket ARN does not stop the IoT resources from being applied.
+      const address = path[0] === 'data' ? path.slice(0, 3).join('.') : path.slice(0, 2).join('.');
+      if (unknownAddresses.has(address)) return `(${path.join('.')}: not applied locally)`;
+      throw new TerraformExpressionError(`${path.join('.')} has no value locally`);
+    }
     return value;
   };
 
@@ -121,6 +131,7 @@ export async function applyStack(options: ApplyStackOptions): Promise<AppliedSta
     const applier = appliers[key];
     if (!applier) {
       unknown.add(key);
+      unknownAddresses.add(block.address);
       // Unknown blocks still answer references to their literal attributes (`bucket`, `name`...).
       let config: Record<string, unknown> = {};
       try {

@@ -37,6 +37,8 @@ export function iotAppliers(lambdas: LambdaTable): ResourceAppliers {
   return {
     'data.aws_caller_identity': ctx => ({ account_id: ctx.accountId, arn: iamArn(ctx, 'root'), user_id: ctx.accountId, id: ctx.accountId }),
     'data.aws_region': ctx => ({ name: ctx.region, region: ctx.region, id: ctx.region, endpoint: `iot.${ctx.region}.amazonaws.com`, description: 'local cloud' }),
+    // Devices reach the local broker on the loopback interface; the custom domain is its serverName.
+    'data.aws_iot_endpoint': () => ({ endpoint_address: 'localhost', id: 'localhost' }),
     'data.aws_partition': ctx => ({ partition: ctx.partition, id: ctx.partition, dns_suffix: 'amazonaws.com', reverse_dns_prefix: 'com.amazonaws' }),
 
     aws_iot_policy: ctx => {

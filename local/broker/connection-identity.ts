@@ -1,0 +1,45 @@
+/**
+ * Who is on a connection: the certificate presented in the TLS handshake (its AWS certificate id
+ * and ARN) and, after CONNECT, the client id and the policy context derived from the registry.
+ */
+import type { TLSSocket } from 'node:tls';
+import { certificateIdOfDer } from '../pki/certificate-id';
+import type { PolicyContext } from '../policy/evaluate-policies';
+import type { Registry } from '../registry/registry';
+
+/** The identity of one MQTT connection. */
+export interface ConnectionIdentity {
+  readonly certificateId: string;
+  readonly certificateArn: string;
+  clientId?: string;
+  /** Policy variables and condition keys for this connection (set at CONNECT). */
+  context: PolicyContext;
+  /** Number of accepted subscriptions, for the per-connection quota. */
+  subscriptions: Set<string>;
+}
+
+/** Certificate id of the TLS peer, or undefined when it presented none. */
+export function peerCertificateId(socket: TLSSocket): string | undefined {
+  const raw = socket.getPeerCertificate()?.raw;
+  return raw && raw.length > 0 ? certificateIdOfDer(raw) : undefined;
+}
+
+/**
+ * The policy context for `clientId` on a connection with `certificateId`
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/thing-policy-variables.html): thing
+ * variables resolve only when the client id names a thing attached to the certificate.
+ */
+export function policyContextFor(registry: Registry, certificateId: string, clientId: string): PolicyContext {
+  const attached = registry.thingsOf(certificateId).has(clientId);
+  const context: Record<string, string | undefined> = {
+    'iot:ClientId': clientId,
+    'iot:Connection.Thing.IsAttached': attached ? 'true' : 'false',
+  };
+  if (attached) {
+    const thing = registry.getThing(clientId);
+    context['iot:Connection.Thing.ThingName'] = clientId;
+    if (thing?.thingTypeName) context['iot:Connection.Thing.ThingTypeName'] = thing.thingTypeName;
+    for (const [k, v] of Object.entries(thing?.attributes ?? {})) context[`iot:Connection.Thing.Attributes[${k}]`] = v;
+  }
+  return context;
+}

@@ -1,0 +1,122 @@
+/**
+ * The local AWS IoT message broker: aedes (MQTT 3.1.1) over `node:tls` with mutual TLS.
+ * - Identity is the client certificate. Unknown, inactive, revoked or pending certificates are
+ *   refused at the TLS stage (socket closed before MQTT) and again at CONNECT.
+ * - Every decision goes through the pure policy evaluator from aedes' hooks (see policy-hooks.ts).
+ * - Authorized publishes on `$aws/...` request topics are handed to the reserved-topic dispatcher.
+ * - Retained messages persist in the registry across restarts.
+ */
+import { once } from 'node:events';
+import { createServer, type Server, type TLSSocket } from 'node:tls';
+import { Aedes, type Client } from 'aedes';
+import type { Registry } from '../registry/registry';
+import { MAX_KEEPALIVE_SECONDS, topicMatchesFilter } from './broker-limits';
+import { peerCertificateId } from './connection-identity';
+import { createPolicyHooks, identityOf, type BrokerLog } from './policy-hooks';
+import type { ReservedTopicDispatcher } from './reserved-topics';
+
+/** Options for {@link startIotBroker}. */
+export interface IotBrokerOptions {
+  readonly registry: Registry;
+  readonly dispatcher: ReservedTopicDispatcher;
+  readonly caCertPem: string;
+  readonly serverKeyPem: string;
+  readonly serverCertPem: string;
+  /** @defaultValue `127.0.0.1` */
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly log: BrokerLog;
+}
+
+/** A running broker. */
+export interface IotBroker {
+  readonly port: number;
+  readonly aedes: Aedes;
+  readonly server: Server;
+  /** Number of connected MQTT clients. */
+  connectedClients(): number;
+  close(): Promise<void>;
+}
+
+/** Starts the broker (see the file header). */
+export async function startIotBroker(options: IotBrokerOptions): Promise<IotBroker> {
+  const { registry, dispatcher, log } = options;
+  const hooks = createPolicyHooks({ registry, log });
+  const aedes = await Aedes.createBroker({
+    ...hooks,
+    keepaliveLimit: MAX_KEEPALIVE_SECONDS,
+    maxClientsIdLength: 128,
+    // aedes' own level cap is a safety net; AWS's 7-slash limit is checked in the hooks.
+    maxTopicLevels: 64,
+  });
+  for (const retained of registry.listRetained()) {
+    await (aedes as unknown as { persistence: { storeRetained(p: unknown): Promise<void> } }).persistence.storeRetained({ cmd: 'publish', topic: retained.topic, payload: retained.payload, qos: retained.qos as 0 | 1, retain: true, dup: false } as never);
+  }
+
+  aedes.on('publish', (packet, client) => {
+    if (!client) return;
+    if (packet.retain) registry.putRetained(packet.topic, Buffer.from(packet.payload), packet.qos);
+    if (!packet.topic.startsWith('$aws/')) return;
+    const routed = dispatcher.route(packet.topic);
+    const identity = identityOf(client);
+    if (!routed || !identity?.clientId) return;
+    const reply = (topic: string, body: unknown): Promise<void> =>
+      new Promise(resolve => {
+        const subscribed = Object.keys((client as unknown as { subscriptions: object }).subscriptions).some(filter => topicMatchesFilter(filter, topic));
+        if (!subscribed || client.closed) return resolve();
+        client.publish({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(body)), qos: 0, retain: false, dup: false } as never, () => resolve());
+      });
+    routed.family
+      .handle({ topic: packet.topic, match: routed.match, payload: Buffer.from(packet.payload), clientId: identity.clientId, certificateId: identity.certificateId, reply })
+      .catch(error => log.error({ err: error, topic: packet.topic, family: routed.family.name }, 'reserved topic handler failed'));
+  });
+  aedes.on('unsubscribe', (filters: string[], client: Client) => {
+    const identity = identityOf(client);
+    for (const filter of filters) identity?.subscriptions.delete(filter);
+  });
+  aedes.on('clientError', (client: Client, error: Error) => log.debug({ clientId: client.id, err: error.message }, 'client error'));
+
+  const server = createServer(
+    {
+      key: options.serverKeyPem,
+      cert: options.serverCertPem,
+      ca: [options.caCertPem],
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.2',
+    },
+    (socket: TLSSocket) => {
+      // Refuse unknown or non-ACTIVE certificates before any MQTT byte is read.
+      const certificateId = peerCertificateId(socket);
+      const record = certificateId ? registry.getCertificate(certificateId) : undefined;
+      if (!record || record.status !== 'ACTIVE') {
+        log.info({ certificateId, status: record?.status ?? 'unknown' }, 'refused TLS connection: certificate not active');
+        socket.destroy();
+        return;
+      }
+      hooks.attach(socket, record.certificateId, record.certificateArn);
+      aedes.handle(socket);
+    },
+  );
+  server.on('tlsClientError', error => log.debug({ err: error.message }, 'TLS handshake failed'));
+  server.listen(options.port, options.host ?? '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+
+  return {
+    port,
+    aedes,
+    server,
+    connectedClients: () => aedes.connectedClients,
+    async close() {
+      await new Promise<void>(resolve => aedes.close(() => resolve()));
+      server.close();
+      // Destroy lingering sockets (clients that never sent CONNECT).
+      await new Promise<void>(resolve => {
+        server.getConnections(() => resolve());
+      });
+    },
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * The services `fleet local up` starts besides the MQTT broker. Each later part of the local cloud
+ * adds its service here (one line each), e.g. `s3Service()`, `kmsService()`; tests pass their own
+ * list to `startLocalCloud({ services })`.
+ */
+import type { LocalService } from './local-cloud-config';
+
+/** Services started by `fleet local up` (imported lazily so `fleet --help` stays fast). */
+export async function defaultLocalServices(): Promise<LocalService[]> {
+  const services: LocalService[] = [];
+  // Services register here:
+  return services;
+}

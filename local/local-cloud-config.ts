@@ -1,0 +1,107 @@
+/**
+ * Types of the local cloud's public surface: `local-cloud.json` (the discovery file every client
+ * reads — its shape is fixed by issue 5, keep it exact), start options, and the service plug-in
+ * contract that later parts (S3, KMS, IoT control plane, jobs) use to add endpoints.
+ */
+import type { LocalCa } from './pki/local-ca';
+import type { Registry } from './registry/registry';
+import type { ReservedTopicDispatcher } from './broker/reserved-topics';
+import type { AppliedStack } from './terraform/apply-stack';
+import type { ResourceAppliers } from './terraform/resource-applier';
+
+/** The content of `<stateDir>/local-cloud.json`. */
+export interface LocalCloudConfig {
+  readonly region: string;
+  readonly accountId: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly mqtt: { readonly host: string; readonly port: number; readonly serverName: string; readonly caFile: string };
+  readonly endpoints: LocalCloudEndpoints;
+  readonly claim: { readonly certFile: string; readonly keyFile: string } | null;
+  readonly provisioningTemplate: string | null;
+}
+
+/** HTTP(S) endpoints of the local services; null until the service that serves it exists. */
+export interface LocalCloudEndpoints {
+  readonly iot: string | null;
+  readonly iotJobsData: string | null;
+  readonly s3: string | null;
+  readonly kms: string | null;
+}
+
+/** The logger the local cloud writes to (a pino logger fits). */
+export interface LocalCloudLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** What a service gets when the local cloud starts it (after apply, after the broker is up). */
+export interface LocalServiceContext {
+  readonly stateDir: string;
+  /** Interface to listen on (127.0.0.1). */
+  readonly host: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly credentials: LocalCloudConfig['credentials'];
+  readonly applied: AppliedStack;
+  readonly registry: Registry;
+  readonly ca: LocalCa;
+  /** Register reserved-topic families here (shadows, jobs). */
+  readonly dispatcher: ReservedTopicDispatcher;
+  /** Server TLS credentials (CA-signed, for localhost/127.0.0.1/serverName) for HTTPS services. */
+  readonly serverTls: { readonly keyPem: string; readonly certPem: string; readonly caCertPem: string };
+  readonly log: LocalCloudLog;
+}
+
+/** A running service. */
+export interface RunningLocalService {
+  /** Endpoints to publish in `local-cloud.json` (e.g. `{ s3: 'http://127.0.0.1:4566' }`). */
+  readonly endpoints?: Partial<LocalCloudEndpoints>;
+  close(): Promise<void>;
+}
+
+/**
+ * A service plugged into the local cloud. `appliers` join the apply step (so the service's
+ * resource types are created from the stack, and no longer listed as unknown); `start` runs after
+ * apply, with the applied stack.
+ */
+export interface LocalService {
+  readonly name: string;
+  readonly appliers?: ResourceAppliers;
+  start(ctx: LocalServiceContext): Promise<RunningLocalService>;
+}
+
+/** Options for `startLocalCloud`. */
+export interface StartLocalCloudOptions {
+  /** State directory (registry, PKI, credentials, claim key, synthesized stack). */
+  readonly stateDir: string;
+  /** @defaultValue `dev` */
+  readonly env?: string;
+  /** Use this `cdk.tf.json` instead of synthesizing `env`. */
+  readonly tfJsonPath?: string;
+  /** MQTT port; 0 picks a free one. @defaultValue 8883 (1883 is left to Mosquitto) */
+  readonly mqttPort?: number;
+  /** @defaultValue `127.0.0.1` — the local cloud never listens on other interfaces */
+  readonly host?: string;
+  /** @defaultValue `000000000000` */
+  readonly accountId?: string;
+  /** Extra services (S3, KMS, ...). @defaultValue none */
+  readonly services?: readonly LocalService[];
+  /** Clock for ownership-token expiry. @defaultValue `Date.now` */
+  readonly now?: () => number;
+  /** Module implementing the pre-provisioning hook. @defaultValue `infra/provisioning-hook/handler.ts` */
+  readonly hookModuleUrl?: string;
+  /** @defaultValue a silent logger */
+  readonly log?: LocalCloudLog;
+}
+
+/** A running local cloud. */
+export interface LocalCloud {
+  readonly config: LocalCloudConfig;
+  readonly configPath: string;
+  readonly registry: Registry;
+  readonly applied: AppliedStack;
+  /** Stops every service and the broker, and saves the registry. */
+  close(): Promise<void>;
+}
