@@ -41,23 +41,38 @@ export const CLAIM_CSR_FILE = 'claim.csr.pem';
  */
 export async function createClaimCsr(options: ClaimCsrOptions): Promise<ClaimCsrFiles> {
   if (!/^[\w.-]{1,64}$/.test(options.commonName)) {
-    throw new Error(`commonName must be 1-64 characters of [A-Za-z0-9_.-], got "${options.commonName}"`);
+    throw new Error(
+      `commonName must be 1-64 characters of [A-Za-z0-9_.-], got "${options.commonName}"`,
+    );
   }
   const keyPath = join(options.outDir, CLAIM_KEY_FILE);
   const csrPath = join(options.outDir, CLAIM_CSR_FILE);
   if (options.force !== true) {
     for (const path of [keyPath, csrPath]) {
-      if (existsSync(path)) throw new Error(`${path} exists; pass --force to replace it (devices flashed with the old key stop provisioning)`);
+      if (existsSync(path))
+        throw new Error(
+          `${path} exists; pass --force to replace it (devices flashed with the old key stop provisioning)`,
+        );
     }
   }
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256' } as const;
-  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(algorithm, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const csr = await Pkcs10CertificateRequestGenerator.create(
-    { name: `CN=${options.commonName}`, keys, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } },
+    {
+      name: `CN=${options.commonName}`,
+      keys,
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+    },
     webcrypto as unknown as Parameters<typeof Pkcs10CertificateRequestGenerator.create>[1],
   );
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const keyPem = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' }) as string;
+  const keyPem = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({
+    format: 'pem',
+    type: 'pkcs8',
+  }) as string;
 
   mkdirSync(options.outDir, { recursive: true, mode: 0o700 });
   writeFileSync(keyPath, keyPem, { mode: 0o600 });

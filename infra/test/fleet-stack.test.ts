@@ -1,0 +1,558 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { environmentNames, parseEnvironment } from '../environments';
+import { TLS12_PLUS_SECURITY_POLICIES } from '../custom-domain';
+import { listOf, statementsOf, unescapeTerraformTemplate } from '../rules/policy-json';
+import {
+  policyOf,
+  resolveAccountReferences,
+  resourceNamed,
+  resourcesOfType,
+  SAMPLE_ACCOUNT,
+  synthesizeAll,
+  type StackJson,
+  type SynthesizedStacks,
+} from './synthesized-stacks';
+
+let synth: SynthesizedStacks;
+beforeAll(() => {
+  synth = synthesizeAll('/nonexistent/claim/claim.csr.pem');
+});
+afterAll(() => synth.cleanup());
+
+const envs = environmentNames();
+
+function only(stack: StackJson, type: string) {
+  const found = resourcesOfType(stack, type);
+  expect(found, type).toHaveLength(1);
+  return found[0];
+}
+
+/** Every string value in the JSON, with its path. */
+function* strings(value: unknown, path = ''): Generator<[string, string]> {
+  if (typeof value === 'string') yield [path, value];
+  else if (Array.isArray(value))
+    for (const [i, item] of value.entries()) yield* strings(item, `${path}[${i}]`);
+  else if (typeof value === 'object' && value !== null)
+    for (const [k, v] of Object.entries(value)) yield* strings(v, `${path}.${k}`);
+}
+
+/** The text with every Terraform `${...}` interpolation removed (escaped `$${` kept as text). */
+function withoutInterpolations(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    if (text.startsWith('$${', i)) {
+      out += '${';
+      i += 2;
+    } else if (text.startsWith('${', i)) {
+      let depth = 0;
+      let j = i + 1;
+      for (; j < text.length; j++) {
+        if (text[j] === '{') depth++;
+        else if (text[j] === '}' && --depth === 0) break;
+      }
+      i = j;
+    } else out += text[i];
+  }
+  return out;
+}
+
+describe.each(envs)('FleetStack %s', name => {
+  const env = parseEnvironment(name);
+  const prefix = `esp32-fleet-${name}`;
+  let stack: StackJson;
+  let text: string;
+  beforeAll(() => {
+    stack = synth.stacks[name];
+    text = synth.texts[name];
+  });
+
+  test('synthesizes to cdktf.out-style stacks/<env>/cdk.tf.json with every part of the fleet', () => {
+    const result = synth.results.find(item => item.env === name);
+    expect(result?.tfJsonPath).toBe(join(synth.outdir, 'stacks', name, 'cdk.tf.json'));
+    expect(Object.keys(stack.resource)).toEqual(
+      expect.arrayContaining([
+        'aws_s3_bucket',
+        'aws_kms_key',
+        'aws_iot_thing_type',
+        'aws_iot_policy',
+        'aws_iot_provisioning_template',
+        'aws_lambda_function',
+        'aws_iot_certificate',
+        'aws_acm_certificate',
+        'aws_acm_certificate_validation',
+        'aws_iot_domain_configuration',
+        'aws_route53_record',
+        'aws_iot_thing_group',
+        'aws_cloudformation_stack',
+        'aws_iot_event_configurations',
+        'aws_iot_indexing_configuration',
+        'aws_iam_role',
+      ]),
+    );
+    expect(stack.provider.aws[0]).toMatchObject({ region: env.region });
+  });
+
+  test('firmware bucket: versioned, SSE-KMS with its own key, public access blocked, TLS only, old versions expire', () => {
+    const bucket = only(stack, 'aws_s3_bucket');
+    const ref = `\${aws_s3_bucket.${bucket.name}.id}`;
+    expect(bucket.body.bucket).toMatch(
+      new RegExp(`^${prefix}-firmware-\\$\\{data\\.aws_caller_identity\\.`),
+    );
+    expect(only(stack, 'aws_s3_bucket_versioning').body).toMatchObject({
+      bucket: ref,
+      versioning_configuration: { status: 'Enabled' },
+    });
+    const sse = only(stack, 'aws_s3_bucket_server_side_encryption_configuration').body as {
+      rule: {
+        apply_server_side_encryption_by_default: Record<string, string>;
+        bucket_key_enabled: boolean;
+      }[];
+    };
+    expect(sse.rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe('aws:kms');
+    expect(sse.rule[0].apply_server_side_encryption_by_default.kms_master_key_id).toMatch(
+      /^\$\{aws_kms_key\.FirmwareStore_Key_[0-9A-F]+\.arn\}$/,
+    );
+    expect(sse.rule[0].bucket_key_enabled).toBe(true);
+    expect(only(stack, 'aws_s3_bucket_public_access_block').body).toMatchObject({
+      bucket: ref,
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(only(stack, 'aws_s3_bucket_ownership_controls').body).toMatchObject({
+      rule: { object_ownership: 'BucketOwnerEnforced' },
+    });
+    const [deny] = statementsOf(policyOf(only(stack, 'aws_s3_bucket_policy')));
+    expect(deny).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 's3:*',
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+    expect(listOf(deny.Resource)).toEqual([
+      `\${aws_s3_bucket.${bucket.name}.arn}`,
+      `\${aws_s3_bucket.${bucket.name}.arn}/*`,
+    ]);
+    const lifecycle = only(stack, 'aws_s3_bucket_lifecycle_configuration').body as {
+      rule: { status: string; noncurrent_version_expiration: { noncurrent_days: number }[] }[];
+    };
+    expect(lifecycle.rule[0].status).toBe('Enabled');
+    expect(lifecycle.rule[0].noncurrent_version_expiration[0].noncurrent_days).toBe(
+      env.noncurrentVersionExpirationDays,
+    );
+  });
+
+  test('job document template is an S3 object whose presigned-URL placeholder survives Terraform', () => {
+    const object = only(stack, 'aws_s3_object');
+    expect(object.body.key).toBe('job-documents/ota-update.json');
+    const raw = String(object.body.content);
+    expect(raw).toContain(
+      '"$${aws:iot:s3-presigned-url:https://s3.amazonaws.com/{{bucket}}/{{objectKey}}}"',
+    );
+    const document = JSON.parse(unescapeTerraformTemplate(raw)) as {
+      files: Record<string, string>[];
+    };
+    expect(document.files[0].url).toBe(
+      '${aws:iot:s3-presigned-url:https://s3.amazonaws.com/{{bucket}}/{{objectKey}}}',
+    );
+    expect(document.files[0]['sig-sha256-ecdsa']).toBe('{{signature}}');
+  });
+
+  test('signing keys: Secure Boot key of the configured spec and an ECC P-256 update key, signable by the worker only', () => {
+    const keys = resourcesOfType(stack, 'aws_kms_key').filter(
+      key => key.body.key_usage === 'SIGN_VERIFY',
+    );
+    expect(keys.map(key => key.body.customer_master_key_spec).sort()).toEqual(
+      [env.signing.secureBootKeySpec, 'ECC_NIST_P256'].sort(),
+    );
+    const workerRole = resourceNamed(stack, 'aws_iam_role', 'name', `${prefix}-worker`);
+    for (const key of keys) {
+      const statements = statementsOf(policyOf(key));
+      const signers = statements.filter(statement =>
+        listOf(statement.Action).some(action => ['kms:Sign', 'kms:GetPublicKey'].includes(action)),
+      );
+      expect(signers).toHaveLength(2);
+      for (const statement of signers) {
+        expect((statement.Principal as { AWS: string[] }).AWS).toEqual([
+          `\${aws_iam_role.${workerRole.name}.arn}`,
+        ]);
+      }
+      const root = statements.find(statement => statement.Sid === 'AccountAdministersKey');
+      expect(listOf(root?.Action)).toContain('kms:PutKeyPolicy');
+      expect(
+        listOf(root?.Action).filter(action => /^kms:(Sign|Verify|GetPublicKey|\*)$/.test(action)),
+      ).toEqual([]);
+    }
+    const aliases = resourcesOfType(stack, 'aws_kms_alias').map(alias => alias.body.name);
+    expect(aliases).toEqual(
+      expect.arrayContaining([
+        `alias/${prefix}/secure-boot`,
+        `alias/${prefix}/update`,
+        `alias/${prefix}/firmware-store`,
+      ]),
+    );
+  });
+
+  test('IoT policy variables reach AWS as ${iot:...}: escaped $${ in Terraform, never a bare ${iot:', () => {
+    const device = resourceNamed(stack, 'aws_iot_policy', 'name', `${prefix}-device`);
+    expect(String(device.body.policy)).toContain('$${iot:Connection.Thing.ThingName}');
+    for (const [path, value] of strings(stack)) {
+      expect(/(^|[^$])\$\{(iot|aws):/.test(value), `${path} has an unescaped policy variable`).toBe(
+        false,
+      );
+    }
+  });
+
+  test('every Terraform reference sits inside ${...} and names a resource or data source of the stack', () => {
+    for (const [path, value] of strings(stack)) {
+      expect(value, path).not.toMatch(/TfToken|\$\{Token\[/);
+      // depends_on lists bare addresses by design.
+      if (/\.depends_on\[\d+\]$/.test(path)) continue;
+      expect(withoutInterpolations(value), `${path} has a reference outside \${...}`).not.toMatch(
+        /\b(data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_-]+_[0-9A-F]{8}\b/,
+      );
+      for (const match of value.matchAll(
+        /\b(data\.)?(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+_[0-9A-F]{8})\b/g,
+      )) {
+        const table = match[1] === undefined ? stack.resource : stack.data;
+        expect(table[match[2]]?.[match[3]], `${path} refers to missing ${match[0]}`).toBeDefined();
+      }
+    }
+  });
+
+  test('ARNs are built from the partition, region and account data sources, never typed in', () => {
+    for (const [path, value] of strings(stack)) {
+      for (const match of value.matchAll(/arn:([^:]*):([^:]*):([^:]*):([^:]*):/g)) {
+        expect(match[1], `${path}: ${match[0]}`).toMatch(/^\$\{data\.aws_partition\./);
+        if (match[3] !== '')
+          expect(match[3], `${path}: ${match[0]}`).toMatch(/^\$\{data\.aws_region\./);
+        if (match[4] !== '' && match[4] !== 'aws')
+          expect(match[4], `${path}: ${match[0]}`).toMatch(/^\$\{data\.aws_caller_identity\./);
+      }
+    }
+    // No account id anywhere (the serial deny list holds 12-digit serials, which are not accounts).
+    for (const [path, value] of strings(stack)) {
+      if (path.endsWith('.FLEET_SERIAL_DENY_LIST')) continue;
+      expect(value, path).not.toMatch(/\b\d{12}\b/);
+    }
+  });
+
+  test('no secret or private key in the JSON', () => {
+    expect(text).not.toMatch(
+      /PRIVATE KEY|BEGIN CERTIFICATE REQUEST|AKIA[0-9A-Z]{16}|aws_secret_access_key|secret_key/i,
+    );
+    const certificate = only(stack, 'aws_iot_certificate');
+    expect(certificate.body).toEqual(expect.objectContaining({ active: true }));
+    expect(
+      Object.keys(certificate.body)
+        .filter(key => key !== '//')
+        .sort(),
+    ).toEqual(['active', 'csr']);
+  });
+
+  test('claim certificate CSR is read by Terraform file() from the override path, relative to the stack directory', () => {
+    const csr = String(only(stack, 'aws_iot_certificate').body.csr);
+    const match = /^\$\{file\("\$\{path\.module\}\/(.+)"\)\}$/.exec(csr);
+    expect(match).not.toBeNull();
+    expect(resolve(join(synth.outdir, 'stacks', name), match![1])).toBe(
+      '/nonexistent/claim/claim.csr.pem',
+    );
+  });
+
+  test('names are within AWS limits', () => {
+    const lengths: [string, unknown, number][] = [
+      ...resourcesOfType(stack, 'aws_iot_policy').map(
+        r => ['IoT policy', r.body.name, 128] as [string, unknown, number],
+      ),
+      ...resourcesOfType(stack, 'aws_iot_thing_group').map(
+        r => ['thing group', r.body.name, 128] as [string, unknown, number],
+      ),
+      ...resourcesOfType(stack, 'aws_iot_thing_type').map(
+        r => ['thing type', r.body.name, 128] as [string, unknown, number],
+      ),
+      ...resourcesOfType(stack, 'aws_iot_provisioning_template').map(
+        r => ['template', r.body.name, 36] as [string, unknown, number],
+      ),
+      ...resourcesOfType(stack, 'aws_iam_role').map(
+        r => ['role', r.body.name, 64] as [string, unknown, number],
+      ),
+      ...resourcesOfType(stack, 'aws_lambda_function').map(
+        r => ['function', r.body.function_name, 64] as [string, unknown, number],
+      ),
+      ...resourcesOfType(stack, 'aws_kms_alias').map(
+        r => ['alias', r.body.name, 256] as [string, unknown, number],
+      ),
+    ];
+    for (const [what, value, max] of lengths) {
+      expect(typeof value, what).toBe('string');
+      expect((value as string).length, `${what} ${value}`).toBeLessThanOrEqual(max);
+    }
+    const bucketName = resolveAccountReferences(String(only(stack, 'aws_s3_bucket').body.bucket));
+    expect(bucketName).toMatch(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/);
+    const body = JSON.parse(String(only(stack, 'aws_cloudformation_stack').body.template_body)) as {
+      Resources: Record<string, { Properties: { JobTemplateId: string } }>;
+    };
+    for (const resource of Object.values(body.Resources))
+      expect(resource.Properties.JobTemplateId).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
+    // The longest thing name a 64-character serial can produce.
+    expect(`${env.thingNamePrefix}-${'A'.repeat(64)}`.length).toBeLessThanOrEqual(128);
+  });
+
+  test('fleet provisioning template: FLEET_PROVISIONING, SerialNumber, <prefix>-<serial>, type, default group, ACTIVE cert, device policy, hook', () => {
+    const template = only(stack, 'aws_iot_provisioning_template');
+    expect(template.body).toMatchObject({
+      name: `${prefix}-provision`,
+      type: 'FLEET_PROVISIONING',
+      enabled: true,
+    });
+    const lambda = only(stack, 'aws_lambda_function');
+    expect(template.body.pre_provisioning_hook).toEqual({
+      target_arn: `\${aws_lambda_function.${lambda.name}.arn}`,
+      payload_version: '2020-04-01',
+    });
+    const role = resourceNamed(stack, 'aws_iam_role', 'name', `${prefix}-provisioning`);
+    expect(template.body.provisioning_role_arn).toBe(`\${aws_iam_role.${role.name}.arn}`);
+    expect(statementsOf(policyOf(role, 'assume_role_policy'))[0]).toMatchObject({
+      Principal: { Service: 'iot.amazonaws.com' },
+      Action: 'sts:AssumeRole',
+    });
+    const attachment = only(stack, 'aws_iam_role_policy_attachment');
+    expect(attachment.body.policy_arn).toMatch(
+      /^arn:\$\{data\.aws_partition\.[^}]+\}:iam::aws:policy\/service-role\/AWSIoTThingsRegistration$/,
+    );
+
+    const body = JSON.parse(String(template.body.template_body)) as {
+      Parameters: Record<string, unknown>;
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
+    expect(body.Parameters).toEqual({
+      SerialNumber: { Type: 'String' },
+      'AWS::IoT::Certificate::Id': { Type: 'String' },
+    });
+    const thingType = only(stack, 'aws_iot_thing_type');
+    const devicesGroup = resourceNamed(stack, 'aws_iot_thing_group', 'name', `${prefix}-devices`);
+    expect(body.Resources.thing.Properties).toMatchObject({
+      ThingName: { 'Fn::Join': ['', [`${env.thingNamePrefix}-`, { Ref: 'SerialNumber' }]] },
+      ThingTypeName: `\${aws_iot_thing_type.${thingType.name}.name}`,
+      ThingGroups: [`\${aws_iot_thing_group.${devicesGroup.name}.name}`],
+    });
+    expect(body.Resources.certificate).toEqual({
+      Type: 'AWS::IoT::Certificate',
+      Properties: { CertificateId: { Ref: 'AWS::IoT::Certificate::Id' }, Status: 'ACTIVE' },
+    });
+    const devicePolicy = resourceNamed(stack, 'aws_iot_policy', 'name', `${prefix}-device`);
+    expect(body.Resources.policy).toEqual({
+      Type: 'AWS::IoT::Policy',
+      Properties: { PolicyName: `\${aws_iot_policy.${devicePolicy.name}.name}` },
+    });
+  });
+
+  test('pre-provisioning hook Lambda: bundled asset, config in environment, invocable only by this template', () => {
+    const lambda = only(stack, 'aws_lambda_function');
+    expect(lambda.body).toMatchObject({
+      runtime: 'nodejs20.x',
+      handler: 'index.handler',
+      timeout: 5,
+    });
+    expect(lambda.body.environment).toEqual({
+      variables: {
+        FLEET_SERIAL_PATTERN: env.serialPattern,
+        FLEET_SERIAL_DENY_LIST: JSON.stringify(env.serialDenyList),
+      },
+    });
+    const archive = join(synth.outdir, 'stacks', name, String(lambda.body.filename));
+    expect(existsSync(archive), archive).toBe(true);
+    expect(dirname(String(lambda.body.filename))).toMatch(/^assets\//);
+    const permission = only(stack, 'aws_lambda_permission');
+    expect(permission.body).toMatchObject({
+      principal: 'iot.amazonaws.com',
+      action: 'lambda:InvokeFunction',
+    });
+    expect(String(permission.body.source_arn)).toMatch(
+      new RegExp(`:provisioningtemplate/${prefix}-provision$`),
+    );
+  });
+
+  test('custom domain: DNS-validated ACM certificate, DATA domain configuration with TLS 1.2+, CNAME to the ATS endpoint', () => {
+    const certificate = only(stack, 'aws_acm_certificate');
+    expect(certificate.body).toMatchObject({
+      domain_name: env.domainName,
+      validation_method: 'DNS',
+    });
+    const validation = only(stack, 'aws_acm_certificate_validation');
+    expect(validation.body.certificate_arn).toBe(`\${aws_acm_certificate.${certificate.name}.arn}`);
+    const domain = only(stack, 'aws_iot_domain_configuration');
+    expect(domain.body).toMatchObject({
+      domain_name: env.domainName,
+      service_type: 'DATA',
+      server_certificate_arns: [
+        `\${aws_acm_certificate_validation.${validation.name}.certificate_arn}`,
+      ],
+    });
+    expect(TLS12_PLUS_SECURITY_POLICIES).toContain(
+      (domain.body.tls_config as { security_policy: string }).security_policy,
+    );
+    const endpoint = Object.entries(stack.data.aws_iot_endpoint ?? {});
+    expect(endpoint).toHaveLength(1);
+    expect(endpoint[0][1].endpoint_type).toBe('iot:Data-ATS');
+    const records = resourcesOfType(stack, 'aws_route53_record');
+    expect(records.every(record => record.body.zone_id === env.hostedZoneId)).toBe(true);
+    const cname = records.find(record => record.body.type === 'CNAME');
+    expect(cname?.body).toMatchObject({
+      name: env.domainName,
+      records: [`\${data.aws_iot_endpoint.${endpoint[0][0]}.endpoint_address}`],
+    });
+    const validationRecord = records.find(record => record !== cname);
+    expect(validation.body.validation_record_fqdns).toEqual([
+      `\${aws_route53_record.${validationRecord?.name}.fqdn}`,
+    ]);
+  });
+
+  test('OTA jobs: stage groups, presign role, job events, fleet indexing, job templates in a CloudFormation stack', () => {
+    const groups = resourcesOfType(stack, 'aws_iot_thing_group')
+      .map(group => group.body.name)
+      .sort();
+    expect(groups).toEqual(
+      [`${prefix}-devices`, ...env.rollout.stages.map(stage => `${prefix}-${stage}`)].sort(),
+    );
+    const presign = resourceNamed(stack, 'aws_iam_role', 'name', `${prefix}-jobs-presign`);
+    expect(statementsOf(policyOf(presign, 'assume_role_policy'))[0]).toMatchObject({
+      Principal: { Service: 'iot.amazonaws.com' },
+      Condition: {
+        StringEquals: {
+          'aws:SourceAccount': expect.stringMatching(/^\$\{data\.aws_caller_identity\./),
+        },
+      },
+    });
+    expect(only(stack, 'aws_iot_event_configurations').body.event_configurations).toEqual({
+      JOB: true,
+      JOB_EXECUTION: true,
+    });
+    expect(
+      only(stack, 'aws_iot_indexing_configuration').body.thing_indexing_configuration,
+    ).toMatchObject({
+      thing_indexing_mode: 'REGISTRY_AND_SHADOW',
+      thing_connectivity_indexing_mode: 'STATUS',
+    });
+    const cfn = only(stack, 'aws_cloudformation_stack');
+    const body = JSON.parse(String(cfn.body.template_body)) as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
+    const templates = Object.values(body.Resources);
+    expect(templates.every(template => template.Type === 'AWS::IoT::JobTemplate')).toBe(true);
+    expect(templates).toHaveLength(env.rollout.maintenanceWindow === undefined ? 1 : 2);
+    for (const template of templates) {
+      expect(template.Properties).toMatchObject({
+        JobExecutionsRolloutConfig: { MaximumPerMinute: env.rollout.maximumPerMinute },
+        AbortConfig: {
+          CriteriaList: [
+            {
+              Action: 'CANCEL',
+              FailureType: 'ALL',
+              ThresholdPercentage: env.rollout.abortThresholdPercentage,
+              MinNumberOfExecutedThings: env.rollout.abortMinExecutedThings,
+            },
+          ],
+        },
+        TimeoutConfig: { InProgressTimeoutInMinutes: env.rollout.inProgressTimeoutMinutes },
+        PresignedUrlConfig: {
+          RoleArn: `\${aws_iam_role.${presign.name}.arn}`,
+          ExpiresInSec: env.rollout.presignedUrlExpiresSeconds,
+        },
+      });
+      expect(template.Properties.DocumentSource).toMatch(/\/job-documents\/ota-update\.json$/);
+    }
+    if (env.rollout.maintenanceWindow !== undefined) {
+      expect(templates[1].Properties.MaintenanceWindows).toEqual([
+        {
+          StartTime: env.rollout.maintenanceWindow.startTime,
+          DurationInMinutes: env.rollout.maintenanceWindow.durationMinutes,
+        },
+      ]);
+    }
+    expect(cfn.body.depends_on).toEqual([expect.stringMatching(/^aws_s3_object\./)]);
+  });
+
+  test('worker role has exactly the actions its processors call, and may pass only the presign role', () => {
+    const role = resourceNamed(stack, 'aws_iam_role', 'name', `${prefix}-worker`);
+    const policy = resourcesOfType(stack, 'aws_iam_role_policy').find(
+      item => item.body.role === `\${aws_iam_role.${role.name}.id}`,
+    );
+    const statements = statementsOf(policyOf(policy!));
+    expect(statements.flatMap(statement => listOf(statement.Action)).sort()).toEqual([
+      'iam:PassRole',
+      'iot:CancelJob',
+      'iot:CreateJob',
+      'iot:DescribeJob',
+      'iot:DescribeJobExecution',
+      'iot:DescribeJobTemplate',
+      'iot:GetStatistics',
+      'iot:ListJobExecutionsForJob',
+      'iot:ListThingsInThingGroup',
+      'iot:SearchIndex',
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
+      'kms:GetPublicKey',
+      'kms:Sign',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+    ]);
+    const presign = resourceNamed(stack, 'aws_iam_role', 'name', `${prefix}-jobs-presign`);
+    const pass = statements.find(statement => listOf(statement.Action).includes('iam:PassRole'));
+    expect(pass).toMatchObject({
+      Resource: `\${aws_iam_role.${presign.name}.arn}`,
+      Condition: { StringEquals: { 'iam:PassedToService': 'iot.amazonaws.com' } },
+    });
+    const createJob = statements.find(statement =>
+      listOf(statement.Action).includes('iot:CreateJob'),
+    );
+    const resources = listOf(createJob?.Resource).map(resolveAccountReferences);
+    expect(resources).toContain(
+      `arn:aws:iot:${SAMPLE_ACCOUNT.region}:${SAMPLE_ACCOUNT.accountId}:job/*`,
+    );
+    expect(resources).toContain(
+      `arn:aws:iot:${SAMPLE_ACCOUNT.region}:${SAMPLE_ACCOUNT.accountId}:thing/${env.thingNamePrefix}-*`,
+    );
+    for (const statement of statements) expect(listOf(statement.Resource)).not.toContain('*');
+  });
+
+  test('backend: S3 with a lock table when configured, otherwise local state in the project root by a relative path', () => {
+    const backend = stack.terraform.backend as Record<string, Record<string, unknown>>;
+    if (env.backend === undefined) {
+      expect(Object.keys(backend)).toEqual(['local']);
+      expect(String(backend.local.path)).not.toMatch(/^\//);
+      expect(String(backend.local.path)).toMatch(new RegExp(`terraform\\.${name}\\.tfstate$`));
+    } else {
+      expect(backend.s3).toEqual({
+        bucket: env.backend.bucket,
+        key: env.backend.key,
+        region: env.backend.region ?? env.region,
+        dynamodb_table: env.backend.dynamodbTable,
+        encrypt: true,
+      });
+    }
+  });
+
+  test('outputs: endpoint, custom domain, bucket, key ARNs, template name, group ARNs', () => {
+    expect(Object.keys(stack.output)).toEqual(
+      expect.arrayContaining([
+        'iot_endpoint',
+        'custom_domain',
+        'firmware_bucket',
+        'secure_boot_key_arn',
+        'update_key_arn',
+        'provisioning_template_name',
+        'stage_group_arns',
+        'devices_group_arn',
+        'job_template_ids',
+        'worker_role_arn',
+        'claim_certificate_id',
+      ]),
+    );
+    expect(stack.output.custom_domain.value).toBe(env.domainName);
+  });
+});
