@@ -4,7 +4,7 @@
  * apply and found again by their Terraform address on later starts, so `GetPublicKey` answers
  * the same key across restarts; a changed key spec replaces the key, as Terraform would.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../state/write-file-atomic';
@@ -35,6 +35,15 @@ export interface KmsKeyRecord {
 export interface KmsKey extends KmsKeyRecord {
   readonly privateKey?: KeyObject;
   readonly publicKeyDer?: Buffer;
+}
+
+/**
+ * A stable key id (UUID-shaped) for a declared key: SHA-256 of account, region, Terraform address
+ * and key spec. On AWS the id is random; locally it only has to be unique and stable.
+ */
+export function declaredKeyId(accountId: string, region: string, address: string, spec: string): string {
+  const h = createHash('sha256').update(`${accountId}/${region}/${address}/${spec}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 export class KmsKeyStore {
@@ -71,11 +80,15 @@ export class KmsKeyStore {
     return key;
   }
 
-  /** The key declared at `address` with `spec`, generated (and saved, 0600) the first time. */
+  /**
+   * The key declared at `address` with `spec`, generated (and saved, 0600) the first time.
+   * Its id is derived from account, region, address and spec (see {@link declaredKeyId}), so the
+   * Terraform apply can name it before the store is open, and a changed spec makes a new key.
+   */
   ensureKey(address: string, spec: KmsKeySpec, description: string): KmsKey {
-    const existing = [...this.keys.values()].find(k => k.address === address && k.keySpec === spec);
+    const keyId = declaredKeyId(this.accountId, this.region, address, spec);
+    const existing = this.keys.get(keyId);
     if (existing) return existing;
-    const keyId = randomUUID();
     const base = {
       keyId,
       arn: `arn:aws:kms:${this.region}:${this.accountId}:key/${keyId}`,

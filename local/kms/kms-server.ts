@@ -10,11 +10,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
 import { SigV4Error, verifySigV4, type SigV4VerifyOptions } from '../sigv4';
 import { KmsError } from './kms-error';
 import { KMS_OPERATIONS } from './kms-handlers';
 import { KmsKeyStore } from './kms-key-store';
+import type { ServerLog } from '../s3/s3-server-options';
 
 /** Requests are small JSON documents (a Sign message is at most 4 KB). */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -35,7 +35,7 @@ export interface KmsServerOptions {
   /** @defaultValue `Date.now` */
   readonly now?: () => number;
   /** @defaultValue silent */
-  readonly logger?: Logger;
+  readonly logger?: ServerLog;
 }
 
 /** A running KMS endpoint. */
@@ -85,7 +85,7 @@ function send(res: ServerResponse, status: number, body: unknown, extra: Record<
 
 export async function startKmsServer(options: KmsServerOptions): Promise<KmsServer> {
   const keys = new KmsKeyStore(join(options.stateDir, 'kms'), options.region, options.accountId);
-  const log = options.logger?.child({ module: 'local:kms' });
+  const log = options.logger;
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     if (req.method !== 'POST') throw new KmsError('UnknownOperationException', `KMS answers POST only, got ${req.method}`, 404);
@@ -117,7 +117,7 @@ export async function startKmsServer(options: KmsServerOptions): Promise<KmsServ
     const requestId = randomUUID();
     handle(req, res, requestId).catch((error: unknown) => {
       const kms = error instanceof KmsError ? error : new KmsError('KMSInternalException', 'The request was rejected because an internal exception occurred.', 500);
-      if (!(error instanceof KmsError)) log?.error({ err: error }, 'KMS request failed');
+      if (!(error instanceof KmsError)) log?.error({ service: 'kms', err: error }, 'KMS request failed');
       send(res, kms.status, { __type: kms.type, message: kms.message }, { 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': kms.type });
     });
   });
@@ -127,7 +127,7 @@ export async function startKmsServer(options: KmsServerOptions): Promise<KmsServ
   });
   const port = (server.address() as AddressInfo).port;
   const host = options.host ?? '127.0.0.1';
-  log?.info({ port }, 'KMS endpoint listening');
+  log?.info({ service: 'kms', port }, 'KMS endpoint listening');
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,

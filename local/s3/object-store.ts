@@ -29,6 +29,8 @@ export interface BucketState {
     ignorePublicAcls: boolean;
     restrictPublicBuckets: boolean;
   };
+  /** `BucketOwnerEnforced` disables ACLs (requests carrying one are refused). */
+  objectOwnership?: 'BucketOwnerEnforced' | 'BucketOwnerPreferred' | 'ObjectWriter';
   /** The bucket policy JSON text, as Terraform wrote it. */
   policy?: string;
 }

@@ -60,8 +60,16 @@ export function storageHeaders(bucket: BucketState, meta: Pick<ObjectMeta, 'vers
   return out;
 }
 
+/**
+ * ACL checks of an upload: ACLs are refused when ownership is BucketOwnerEnforced (other than
+ * `bucket-owner-full-control`), public canned ACLs when the public access block says so.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html
+ */
 export function refusePublicAcl(bucket: BucketState, req: IncomingMessage): void {
   const acl = header(req, 'x-amz-acl');
+  if (acl && acl !== 'bucket-owner-full-control' && bucket.objectOwnership === 'BucketOwnerEnforced') {
+    throw new S3Error('AccessControlListNotSupported', 400, 'The bucket does not allow ACLs');
+  }
   if (acl && PUBLIC_ACLS.includes(acl) && bucket.publicAccessBlock?.blockPublicAcls) {
     throw s3Errors.accessDenied(`Access Denied: the bucket's public access block refuses the canned ACL ${acl}`);
   }

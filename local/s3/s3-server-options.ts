@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import type { SigV4VerifyOptions } from '../sigv4';
 
 /** Options of {@link startS3Server}. */
@@ -31,5 +30,11 @@ export interface S3ServerOptions {
    */
   readonly loopbackCountsAsTls?: boolean;
   /** @defaultValue silent */
-  readonly logger?: Logger;
+  readonly logger?: ServerLog;
+}
+
+/** Where a server logs (a pino logger fits, and so does the local cloud's log). */
+export interface ServerLog {
+  info(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
 }

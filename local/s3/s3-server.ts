@@ -87,7 +87,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   const store = new ObjectStore(join(options.stateDir, 's3'));
   await store.open();
   const now = options.now ?? Date.now;
-  const log = options.logger?.child({ module: 'local:s3' });
+  const log = options.logger;
 
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = req.url ?? '/';
@@ -170,7 +170,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     const s3 = error instanceof S3Error
       ? error
       : new S3Error('InternalError', 500, 'We encountered an internal error. Please try again.');
-    if (!(error instanceof S3Error)) log?.error({ err: error, url: req.url }, 'S3 request failed');
+    if (!(error instanceof S3Error)) log?.error({ service: 's3', err: error, url: req.url }, 'S3 request failed');
     if (res.headersSent) {
       res.destroy();
       return;
@@ -198,7 +198,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   });
   const port = (server.address() as AddressInfo).port;
   const host = options.host ?? '127.0.0.1';
-  log?.info({ port }, 'S3 endpoint listening');
+  log?.info({ service: 's3', port }, 'S3 endpoint listening');
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
