@@ -93,7 +93,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
     const appliers = Object.assign({}, iotAppliers(lambdas), ...services.map(s => s.appliers ?? {}));
     const applied = await applyStack({ tf, registry, ca, appliers, accountId });
     if (applied.unknownTypes.length > 0) {
-      log.warn({ types: applied.unknownTypes }, `not applied locally (no local service handles these types): ${applied.unknownTypes.join(', ')}`);
+      log.warn({ types: applied.unknownTypes }, 'not applied locally (no local service handles these resource types)');
     }
 
     // The claim certificate is the stack's certificate made from our claim CSR.

@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { registerClaimCertCommand } from './commands/claim-cert';
 import { registerImageCommand } from './commands/image';
+import { registerLocalCommand } from './commands/local';
 
 const program = new Command()
   .name('fleet')
@@ -16,5 +17,6 @@ const program = new Command()
 // Command families register here (one line each):
 registerClaimCertCommand(program);
 registerImageCommand(program);
+registerLocalCommand(program);
 
 await program.parseAsync(process.argv);
