@@ -9,5 +9,6 @@ import type { LocalService } from './local-cloud-config';
 export async function defaultLocalServices(): Promise<LocalService[]> {
   const services: LocalService[] = [];
   // Services register here:
+  services.push((await import('./s3/s3-service')).s3Service(), (await import('./kms/kms-service')).kmsService());
   return services;
 }
