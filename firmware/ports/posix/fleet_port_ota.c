@@ -1,0 +1,250 @@
+/* OTA port over the flash file (fleet_posix_flash.h). */
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fleet/port/log.h"
+#include "fleet/port/ota.h"
+#include "fleet_posix_config.h"
+#include "fleet_posix_flash.h"
+#include "fleet_posix_main.h"
+
+#define PRV_TAG "fleet_flash"
+#define PRV_OTADATA_SIZE 4096u
+#define PRV_OTADATA_MAGIC 0x4F544144u /* "OTAD" */
+
+/* Slot states, as esp_ota_img_states_t. */
+enum prv_slot_state {
+  PRV_UNDEFINED = 0,
+  PRV_NEW = 1,
+  PRV_PENDING_VERIFY = 2,
+  PRV_VALID = 3,
+  PRV_INVALID = 4,
+};
+
+struct prv_otadata {
+  uint32_t magic;
+  uint32_t seq;
+  uint8_t boot_slot;
+  uint8_t state[2];
+  uint8_t reserved;
+  uint32_t crc;
+};
+
+static int s_fd = -1;
+static uint8_t s_running;
+static struct prv_otadata s_otadata;
+
+/* CRC-32 (IEEE 802.3, as zlib), bitwise: otadata is 12 bytes. */
+static uint32_t prv_crc32(const uint8_t *data, size_t len) {
+  uint32_t crc = 0xFFFFFFFFu;
+  for (size_t i = 0; i < len; i++) {
+    crc ^= data[i];
+    for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+static uint64_t prv_slot_offset(uint8_t slot) {
+  return 2u * PRV_OTADATA_SIZE + (uint64_t)slot * fleet_posix_config()->slot_size;
+}
+
+static enum fleet_status prv_io_error(const char *what) {
+  fleet_port_log(FLEET_LOG_LEVEL_ERROR, PRV_TAG, "%s: %s", what, strerror(errno));
+  return FLEET_ERR_IO;
+}
+
+static int prv_pwrite_all(const void *data, size_t len, uint64_t offset) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = pwrite(s_fd, (const char *)data + done, len - done, (off_t)(offset + done));
+    if (n <= 0) return 0;
+    done += (size_t)n;
+  }
+  return 1;
+}
+
+static int prv_pread_all(void *data, size_t len, uint64_t offset) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = pread(s_fd, (char *)data + done, len - done, (off_t)(offset + done));
+    if (n <= 0) return 0;
+    done += (size_t)n;
+  }
+  return 1;
+}
+
+static int prv_otadata_valid(const struct prv_otadata *d) {
+  return d->magic == PRV_OTADATA_MAGIC && d->boot_slot < 2 &&
+         d->crc == prv_crc32((const uint8_t *)d, offsetof(struct prv_otadata, crc));
+}
+
+static enum fleet_status prv_otadata_save(void) {
+  s_otadata.magic = PRV_OTADATA_MAGIC;
+  s_otadata.seq++;
+  s_otadata.crc = prv_crc32((const uint8_t *)&s_otadata, offsetof(struct prv_otadata, crc));
+  uint64_t offset = (s_otadata.seq % 2u) * PRV_OTADATA_SIZE; /* alternate the two copies */
+  if (!prv_pwrite_all(&s_otadata, sizeof(s_otadata), offset) || fdatasync(s_fd) != 0) {
+    return prv_io_error("write otadata");
+  }
+  return FLEET_OK;
+}
+
+static enum fleet_status prv_create(const char *path) {
+  const struct fleet_posix_config *cfg = fleet_posix_config();
+  s_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (s_fd < 0) return prv_io_error(path);
+  if (ftruncate(s_fd, (off_t)prv_slot_offset(2)) != 0) return prv_io_error("size flash file");
+  memset(&s_otadata, 0, sizeof(s_otadata));
+  s_otadata.state[0] = PRV_VALID;
+  if (cfg->firmware_image[0] != '\0') {
+    /* The factory-programmed app: the configured image goes into slot 0. */
+    FILE *f = fopen(cfg->firmware_image, "rb");
+    if (f == NULL) return prv_io_error(cfg->firmware_image);
+    static uint8_t buf[65536];
+    uint64_t offset = prv_slot_offset(0);
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+      if (offset + n > prv_slot_offset(1) || !prv_pwrite_all(buf, n, offset)) {
+        fclose(f);
+        fleet_port_log(FLEET_LOG_LEVEL_ERROR, PRV_TAG, "%s does not fit slot 0",
+                       cfg->firmware_image);
+        return FLEET_ERR_IO;
+      }
+      offset += n;
+    }
+    fclose(f);
+  }
+  return prv_otadata_save();
+}
+
+enum fleet_status fleet_posix_flash_boot(void) {
+  const struct fleet_posix_config *cfg = fleet_posix_config();
+  char path[FLEET_POSIX_PATH_MAX];
+  snprintf(path, sizeof(path), "%s/flash.bin", cfg->state_dir);
+  if (access(path, F_OK) != 0) {
+    FLEET_RETURN_IF_ERROR(prv_create(path));
+  } else {
+    s_fd = open(path, O_RDWR | O_CLOEXEC);
+    if (s_fd < 0) return prv_io_error(path);
+    struct prv_otadata copies[2];
+    if (!prv_pread_all(&copies[0], sizeof(copies[0]), 0) ||
+        !prv_pread_all(&copies[1], sizeof(copies[1]), PRV_OTADATA_SIZE)) {
+      return prv_io_error("read otadata");
+    }
+    int v0 = prv_otadata_valid(&copies[0]);
+    int v1 = prv_otadata_valid(&copies[1]);
+    if (!v0 && !v1) {
+      fleet_port_log(FLEET_LOG_LEVEL_ERROR, PRV_TAG, "no valid otadata copy: booting slot 0");
+      memset(&s_otadata, 0, sizeof(s_otadata));
+      s_otadata.state[0] = PRV_VALID;
+    } else {
+      s_otadata = (v0 && (!v1 || copies[0].seq > copies[1].seq)) ? copies[0] : copies[1];
+    }
+  }
+  uint8_t slot = s_otadata.boot_slot;
+  if (s_otadata.state[slot] == PRV_PENDING_VERIFY) {
+    /* The app booted before did not confirm itself: roll back (bootloader_utility.c). */
+    fleet_port_log(FLEET_LOG_LEVEL_WARN, PRV_TAG,
+                   "slot %u is still pending verify: marking it invalid, booting slot %u", slot,
+                   1 - slot);
+    s_otadata.state[slot] = PRV_INVALID;
+    slot = (uint8_t)(1 - slot);
+    s_otadata.boot_slot = slot;
+    FLEET_RETURN_IF_ERROR(prv_otadata_save());
+  } else if (s_otadata.state[slot] == PRV_NEW) {
+    s_otadata.state[slot] = PRV_PENDING_VERIFY;
+    FLEET_RETURN_IF_ERROR(prv_otadata_save());
+  }
+  s_running = slot;
+  fleet_port_log(FLEET_LOG_LEVEL_INFO, PRV_TAG, "booting slot %u (state %u)", slot,
+                 s_otadata.state[slot]);
+  return FLEET_OK;
+}
+
+uint8_t fleet_port_ota_running_slot(void) {
+  return s_running;
+}
+
+enum fleet_status fleet_port_ota_running_state(enum fleet_ota_image_state *state) {
+  *state = s_otadata.state[s_running] == PRV_PENDING_VERIFY ? FLEET_OTA_IMAGE_PENDING_VERIFY
+                                                            : FLEET_OTA_IMAGE_VALID;
+  return FLEET_OK;
+}
+
+uint64_t fleet_port_ota_slot_size(uint8_t slot) {
+  return slot < 2 ? fleet_posix_config()->slot_size : 0;
+}
+
+enum fleet_status fleet_port_ota_begin(uint8_t slot, uint64_t offset) {
+  uint64_t size = fleet_posix_config()->slot_size;
+  if (slot > 1 || slot == s_running || offset > size) return FLEET_ERR_INVALID_ARG;
+  if (offset == 0) {
+    /* esp_ota_begin erases the partition; erased flash reads 0xFF. */
+    static uint8_t erased[65536];
+    memset(erased, 0xFF, sizeof(erased));
+    for (uint64_t pos = 0; pos < size; pos += sizeof(erased)) {
+      size_t n = size - pos < sizeof(erased) ? (size_t)(size - pos) : sizeof(erased);
+      if (!prv_pwrite_all(erased, n, prv_slot_offset(slot) + pos)) return prv_io_error("erase");
+    }
+  }
+  if (s_otadata.state[slot] != PRV_UNDEFINED) {
+    s_otadata.state[slot] = PRV_UNDEFINED; /* its old content is gone */
+    FLEET_RETURN_IF_ERROR(prv_otadata_save());
+  }
+  return FLEET_OK;
+}
+
+enum fleet_status fleet_port_ota_write(uint8_t slot, uint64_t offset, const uint8_t *data,
+                                       size_t len) {
+  if (slot > 1 || slot == s_running || offset + len > fleet_posix_config()->slot_size) {
+    return FLEET_ERR_INVALID_ARG;
+  }
+  return prv_pwrite_all(data, len, prv_slot_offset(slot) + offset) ? FLEET_OK
+                                                                   : prv_io_error("write slot");
+}
+
+enum fleet_status fleet_port_ota_read(uint8_t slot, uint64_t offset, uint8_t *buf, size_t len) {
+  if (slot > 1 || offset + len > fleet_posix_config()->slot_size) return FLEET_ERR_INVALID_ARG;
+  return prv_pread_all(buf, len, prv_slot_offset(slot) + offset) ? FLEET_OK
+                                                                 : prv_io_error("read slot");
+}
+
+enum fleet_status fleet_port_ota_flush(uint8_t slot) {
+  (void)slot;
+  return fdatasync(s_fd) == 0 ? FLEET_OK : prv_io_error("fdatasync");
+}
+
+enum fleet_status fleet_port_ota_set_boot_slot(uint8_t slot) {
+  if (slot > 1 || slot == s_running) return FLEET_ERR_INVALID_ARG;
+  s_otadata.boot_slot = slot;
+  s_otadata.state[slot] = PRV_NEW;
+  return prv_otadata_save();
+}
+
+enum fleet_status fleet_port_ota_mark_valid(void) {
+  s_otadata.state[s_running] = PRV_VALID;
+  return prv_otadata_save();
+}
+
+enum fleet_status fleet_port_ota_rollback_and_reboot(void) {
+  s_otadata.state[s_running] = PRV_INVALID;
+  s_otadata.boot_slot = (uint8_t)(1 - s_running);
+  FLEET_RETURN_IF_ERROR(prv_otadata_save());
+  fleet_port_system_reboot();
+  return FLEET_ERR_PLATFORM_BASE;
+}
+
+void fleet_port_system_reboot(void) {
+  fleet_posix_reboot();
+}
+
+/* Read the first bytes of the running slot (fleet_port_device.c). */
+enum fleet_status fleet_posix_flash_read_running(uint8_t *buf, size_t len) {
+  return fleet_port_ota_read(s_running, 0, buf, len);
+}
