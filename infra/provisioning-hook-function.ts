@@ -1,6 +1,6 @@
 /**
  * The pre-provisioning hook as a Lambda function: the bundled `provisioning-hook/handler.ts`
- * (a cdktf archive asset), its execution role (logs only), its log group, and the permission for
+ * (a ZIP archive, copied into the stack as a cdktf file asset), its execution role (logs only), its log group, and the permission for
  * AWS IoT to invoke it — limited to this account's provisioning template, as AWS asks to prevent
  * the confused-deputy problem
  * (https://docs.aws.amazon.com/iot/latest/developerguide/pre-provisioning-hook.html,
@@ -90,8 +90,9 @@ export class ProvisioningHookFunction extends Construct {
     });
 
     const asset = new TerraformAsset(this, 'Code', {
+      // Already a ZIP (see provisioning-hook/bundle.ts): copied into the stack as it is.
       path: bundleProvisioningHook(props.bundleCacheDir),
-      type: AssetType.ARCHIVE,
+      type: AssetType.FILE,
     });
     const fn = new LambdaFunction(this, 'Function', {
       functionName: props.functionName,

@@ -3,6 +3,7 @@
  * `npm run synth`, and the local cloud (`fleet local up` synthesizes `dev` with its own claim CSR)
  * all come through here.
  */
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'cdktf';
@@ -67,6 +68,8 @@ export function synthEnvironments(options: SynthOptions): SynthResult[] {
   // Validate every environment before writing anything.
   const environments = names.map(name => parseEnvironment(name));
   const outdir = resolve(options.outdir);
+  // cdktf's App creates only the last level of its outdir.
+  mkdirSync(outdir, { recursive: true });
   const app = new App({ outdir, skipValidation: false });
   const bundleCacheDir = resolve(
     projectRoot,

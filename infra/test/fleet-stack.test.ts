@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { environmentNames, parseEnvironment } from '../environments';
 import { TLS12_PLUS_SECURITY_POLICIES } from '../custom-domain';
@@ -365,7 +365,8 @@ describe.each(envs)('FleetStack %s', name => {
     });
     const archive = join(synth.outdir, 'stacks', name, String(lambda.body.filename));
     expect(existsSync(archive), archive).toBe(true);
-    expect(dirname(String(lambda.body.filename))).toMatch(/^assets\//);
+    expect(String(lambda.body.filename)).toMatch(/^assets\/.+\/provisioning-hook\.zip$/);
+    expect(lambda.body.source_code_hash).toMatch(/^[0-9A-F]{32}$/);
     const permission = only(stack, 'aws_lambda_permission');
     expect(permission.body).toMatchObject({
       principal: 'iot.amazonaws.com',

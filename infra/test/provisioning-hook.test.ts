@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,13 @@ import {
   type PreProvisioningHook,
   type PreProvisioningHookEvent,
 } from '../provisioning-hook/handler';
+
+const ZIP_CHECK = [
+  'import sys, zipfile',
+  'z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None',
+  'names = z.namelist(); data = z.read(names[0])',
+  "print(' '.join(names), 'identical' if data == open(sys.argv[2], 'rb').read() else 'different')",
+].join('\n');
 
 const config = {
   serialPattern: String(ENVIRONMENTS.dev.serialPattern),
@@ -86,8 +94,18 @@ describe('pre-provisioning hook', () => {
     afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 
     test('is one CommonJS file whose handler reads the environment the stack sets', async () => {
-      const dir = bundleProvisioningHook(cacheDir);
-      expect(bundleProvisioningHook(cacheDir)).toBe(dir);
+      const archive = bundleProvisioningHook(cacheDir);
+      expect(bundleProvisioningHook(cacheDir)).toBe(archive);
+      // The archive holds exactly index.js, byte for byte the bundle (unzipped with Python's zipfile,
+      // an independent reader), so what Lambda runs is what this test runs.
+      const listing = spawnSync(
+        'python3',
+        ['-c', ZIP_CHECK, archive, join(cacheDir, 'bundle', 'index.js')],
+        { encoding: 'utf8' },
+      );
+      expect(listing.stderr).toBe('');
+      expect(listing.stdout.trim()).toBe('index.js identical');
+      const dir = join(cacheDir, 'bundle');
       const saved = { ...process.env };
       process.env.FLEET_SERIAL_PATTERN = config.serialPattern;
       process.env.FLEET_SERIAL_DENY_LIST = JSON.stringify(config.serialDenyList);
