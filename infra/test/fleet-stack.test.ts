@@ -149,16 +149,17 @@ describe.each(envs)('FleetStack %s', name => {
     const object = only(stack, 'aws_s3_object');
     expect(object.body.key).toBe('job-documents/ota-update.json');
     const raw = String(object.body.content);
-    expect(raw).toContain(
-      '"$${aws:iot:s3-presigned-url:https://s3.amazonaws.com/{{bucket}}/{{objectKey}}}"',
-    );
+    const url =
+      '${aws:iot:s3-presigned-url-v2:https://s3.{{region}}.amazonaws.com/{{bucket}}/{{objectKey}}}';
+    expect(raw).toContain(`"$${url}"`);
     const document = JSON.parse(unescapeTerraformTemplate(raw)) as {
-      files: Record<string, string>[];
+      version: number;
+      operation: string;
+      firmware: Record<string, string>;
     };
-    expect(document.files[0].url).toBe(
-      '${aws:iot:s3-presigned-url:https://s3.amazonaws.com/{{bucket}}/{{objectKey}}}',
-    );
-    expect(document.files[0]['sig-sha256-ecdsa']).toBe('{{signature}}');
+    expect(document).toMatchObject({ version: 1, operation: 'ota' });
+    expect(document.firmware.url).toBe(url);
+    expect(document.firmware.signatureAlgorithm).toBe('sig-sha256-ecdsa');
   });
 
   test('signing keys: Secure Boot key of the configured spec and an ECC P-256 update key, signable by the worker only', () => {
