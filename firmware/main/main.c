@@ -42,8 +42,7 @@ static void prv_wifi_start(void) {
       esp_event_handler_register(IP_EVENT, IP_EVENT_STA_GOT_IP, prv_on_wifi_event, NULL));
   wifi_config_t config = {0};
   strncpy((char *)config.sta.ssid, CONFIG_FLEET_WIFI_SSID, sizeof(config.sta.ssid) - 1);
-  strncpy((char *)config.sta.password, CONFIG_FLEET_WIFI_PASSWORD,
-          sizeof(config.sta.password) - 1);
+  strncpy((char *)config.sta.password, CONFIG_FLEET_WIFI_PASSWORD, sizeof(config.sta.password) - 1);
   ESP_ERROR_CHECK(esp_wifi_set_mode(WIFI_MODE_STA));
   ESP_ERROR_CHECK(esp_wifi_set_config(WIFI_IF_STA, &config));
   ESP_ERROR_CHECK(esp_wifi_start());

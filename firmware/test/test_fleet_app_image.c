@@ -23,8 +23,8 @@ static void test_fleet_app_image_parse_prefix_reads_esp32_app_template(void **st
   size_t len = 0;
   uint8_t *image = fixture_read("esp32-app-template.bin", &len);
   assert_int_equal(len, 601808);
-  assert_int_equal(fleet_app_image_parse_prefix(image, FLEET_APP_IMAGE_PREFIX_LENGTH, &s_info, NULL),
-                   FLEET_OK);
+  assert_int_equal(
+      fleet_app_image_parse_prefix(image, FLEET_APP_IMAGE_PREFIX_LENGTH, &s_info, NULL), FLEET_OK);
   assert_int_equal(s_info.chip_id, 0x0000);
   assert_int_equal(s_info.segment_count, 5);
   assert_int_equal(s_info.hash_appended, 1);
@@ -46,7 +46,8 @@ static void test_fleet_app_image_parse_prefix_reads_esp32s2_blink(void **state) 
   free(image);
 }
 
-static void test_fleet_app_image_parse_prefix_fails_for_bootloader_without_descriptor(void **state) {
+static void test_fleet_app_image_parse_prefix_fails_for_bootloader_without_descriptor(
+    void **state) {
   (void)state;
   size_t len = 0;
   uint8_t *image = fixture_read("bootloader_esp32.bin", &len);
@@ -75,9 +76,9 @@ static void test_fleet_app_image_parse_prefix_fails_for_bad_header_fields(void *
   assert_int_equal(fleet_app_image_parse_prefix(image, len, &s_info, &offset), FLEET_ERR_PARSE);
   assert_int_equal(offset, 23);
   image[23] = 1;
-  assert_int_equal(fleet_app_image_parse_prefix(image, FLEET_APP_IMAGE_PREFIX_LENGTH - 1, &s_info,
-                                                &offset),
-                   FLEET_ERR_INVALID_ARG);
+  assert_int_equal(
+      fleet_app_image_parse_prefix(image, FLEET_APP_IMAGE_PREFIX_LENGTH - 1, &s_info, &offset),
+      FLEET_ERR_INVALID_ARG);
   free(image);
 }
 
@@ -85,8 +86,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_fleet_app_image_parse_prefix_reads_esp32_app_template, prv_setup),
       cmocka_unit_test_setup(test_fleet_app_image_parse_prefix_reads_esp32s2_blink, prv_setup),
-      cmocka_unit_test_setup(test_fleet_app_image_parse_prefix_fails_for_bootloader_without_descriptor,
-                             prv_setup),
+      cmocka_unit_test_setup(
+          test_fleet_app_image_parse_prefix_fails_for_bootloader_without_descriptor, prv_setup),
       cmocka_unit_test_setup(test_fleet_app_image_parse_prefix_fails_for_bad_header_fields,
                              prv_setup),
   };

@@ -98,8 +98,8 @@ static void test_fleet_job_document_parse_fails_naming_the_field(void **state) {
 
 static void test_fleet_job_document_parse_ignores_unknown_fields(void **state) {
   (void)state;
-  assert_int_equal(prv_parse(prv_with("\"operation\"", "\"future\":{\"x\":[1]},\"operation\""), NULL),
-                   FLEET_OK);
+  assert_int_equal(
+      prv_parse(prv_with("\"operation\"", "\"future\":{\"x\":[1]},\"operation\""), NULL), FLEET_OK);
 }
 
 static void test_fleet_base64_decode_reads_rfc4648_vectors(void **state) {

@@ -67,8 +67,10 @@ static const struct fleet_jobs_callbacks kCallbacks = {
 
 static const char kJobDocument[] =
     "{\"version\":1,\"operation\":\"ota\",\"releaseId\":\"v1_4_0-3f9a0c1d2e4b5a69\",\"firmware\":{"
-    "\"version\":\"1.4.0\",\"descriptorVersion\":\"1cd5752\",\"secureVersion\":0,\"chip\":\"esp32\","
-    "\"size\":601808,\"sha256\":\"6815282e070a80141d1922b87aaaeba2b1b5ee848400619edaf552a7c00ceab1\","
+    "\"version\":\"1.4.0\",\"descriptorVersion\":\"1cd5752\",\"secureVersion\":0,\"chip\":"
+    "\"esp32\","
+    "\"size\":601808,\"sha256\":"
+    "\"6815282e070a80141d1922b87aaaeba2b1b5ee848400619edaf552a7c00ceab1\","
     "\"url\":\"https://s3.local/b/k\",\"signature\":\"MAYCAQECAQE=\","
     "\"signatureAlgorithm\":\"sig-sha256-ecdsa\",\"keyId\":\"k1\"}}";
 
@@ -156,9 +158,10 @@ static void test_fleet_jobs_reports_progress_and_terminal_status(void **state) {
   const struct fake_mqtt_publish *p = fake_port_mqtt_publish_at(fake_port_mqtt_publish_count() - 1);
   assert_string_equal(p->topic, PREFIX "ota-1/update");
   assert_int_equal(fleet_json_parse(&s_doc, p->payload, p->len, s_tokens, 128, NULL), FLEET_OK);
-  assert_true(fleet_json_string_equals(&s_doc, fleet_json_find(&s_doc, 0, "status"), "IN_PROGRESS"));
-  assert_true(fleet_json_string_equals(&s_doc, fleet_json_find(&s_doc, 0, "statusDetails.progress"),
-                                       "50"));
+  assert_true(
+      fleet_json_string_equals(&s_doc, fleet_json_find(&s_doc, 0, "status"), "IN_PROGRESS"));
+  assert_true(
+      fleet_json_string_equals(&s_doc, fleet_json_find(&s_doc, 0, "statusDetails.progress"), "50"));
   assert_true(fleet_json_string_equals(
       &s_doc, fleet_json_find(&s_doc, 0, "statusDetails.bytesReceived"), "300904"));
   assert_true(prv_deliver("ota-1/update/accepted", "{\"timestamp\":3}"));

@@ -24,14 +24,15 @@ static enum fleet_status prv_parse(const char *text, size_t *err) {
 /* The notify-next example shape from the AWS IoT Jobs MQTT API docs. */
 static const char kNotify[] =
     "{\"timestamp\":1476214217017,\"execution\":{\"jobId\":\"ota-1\",\"status\":\"QUEUED\","
-    "\"versionNumber\":1,\"executionNumber\":1,\"jobDocument\":{\"url\":\"https://x/y?a=1\\u0026b=2\","
+    "\"versionNumber\":1,\"executionNumber\":1,\"jobDocument\":{\"url\":\"https://x/"
+    "y?a=1\\u0026b=2\","
     "\"list\":[1,2,{\"k\":null}],\"ok\":true}}}";
 
 static void test_fleet_json_find_returns_nested_members(void **state) {
   (void)state;
   assert_int_equal(prv_parse(kNotify, NULL), FLEET_OK);
-  assert_true(fleet_json_string_equals(&s_doc, fleet_json_find(&s_doc, 0, "execution.jobId"),
-                                       "ota-1"));
+  assert_true(
+      fleet_json_string_equals(&s_doc, fleet_json_find(&s_doc, 0, "execution.jobId"), "ota-1"));
   uint64_t v = 0;
   assert_int_equal(fleet_json_get_u64(&s_doc, fleet_json_find(&s_doc, 0, "timestamp"), &v),
                    FLEET_OK);
@@ -48,9 +49,10 @@ static void test_fleet_json_get_string_decodes_escapes(void **state) {
   assert_int_equal(prv_parse(kNotify, NULL), FLEET_OK);
   char url[64];
   size_t len = 0;
-  assert_int_equal(fleet_json_get_string(&s_doc, fleet_json_find(&s_doc, 0, "execution.jobDocument.url"),
-                                         url, sizeof(url), &len),
-                   FLEET_OK);
+  assert_int_equal(
+      fleet_json_get_string(&s_doc, fleet_json_find(&s_doc, 0, "execution.jobDocument.url"), url,
+                            sizeof(url), &len),
+      FLEET_OK);
   assert_string_equal(url, "https://x/y?a=1&b=2");
   assert_int_equal(len, strlen("https://x/y?a=1&b=2"));
   assert_int_equal(prv_parse("\"\\u00e9\\n\\\"\"", NULL), FLEET_OK);
@@ -74,9 +76,8 @@ static void test_fleet_json_parse_fails_with_offset_for_invalid_text(void **stat
     const char *text;
     size_t offset;
   } cases[] = {
-      {"{\"a\":1,}", 7},  {"{\"a\" 1}", 5}, {"[1 2]", 3},      {"\"abc", 4},
-      {"{\"a\":01}", 6},  {"tru", 0},       {"{} x", 3},       {"\"\\x\"", 2},
-      {"[1.]", 3},        {"", 0},
+      {"{\"a\":1,}", 7}, {"{\"a\" 1}", 5}, {"[1 2]", 3},   {"\"abc", 4}, {"{\"a\":01}", 6},
+      {"tru", 0},        {"{} x", 3},      {"\"\\x\"", 2}, {"[1.]", 3},  {"", 0},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     size_t err = 999;

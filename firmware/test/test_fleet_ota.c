@@ -48,9 +48,8 @@ static int prv_setup(void **state) {
   s_doc.signature_len = sizeof(s_doc.signature);
   test_signer_sign(s_image, s_len, s_public_pem, sizeof(s_public_pem), s_doc.signature,
                    &s_doc.signature_len);
-  s_facts = (struct fleet_ota_device_facts){.chip_id = 0x0000,
-                                            .running_version = "1.1.0",
-                                            .public_key_pem = s_public_pem};
+  s_facts = (struct fleet_ota_device_facts){
+      .chip_id = 0x0000, .running_version = "1.1.0", .public_key_pem = s_public_pem};
   s_progress_calls = 0;
   s_progress_result = FLEET_OK;
   memset(&s_ota, 0xA5, sizeof(s_ota));

@@ -61,11 +61,13 @@ static int prv_teardown(void **state) {
 /* Feed the image in 4 KB pieces as the OTA writer does; returns the first non-OK status. */
 static enum fleet_status prv_stream(const uint8_t *data, size_t len) {
   enum fleet_status status = fleet_ota_verifier_begin(&s_f.verifier, &s_f.expect);
-  if (status != FLEET_OK) return status;
+  if (status != FLEET_OK)
+    return status;
   for (size_t off = 0; off < len; off += 4096) {
     size_t n = len - off < 4096 ? len - off : 4096;
     status = fleet_ota_verifier_update(&s_f.verifier, data + off, n);
-    if (status != FLEET_OK) return status;
+    if (status != FLEET_OK)
+      return status;
   }
   return fleet_ota_verifier_finish(&s_f.verifier, NULL);
 }

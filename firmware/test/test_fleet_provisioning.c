@@ -71,9 +71,10 @@ static void test_fleet_provisioning_on_connected_subscribes_then_publishes_csr(v
   /* The CSR is real: mbedTLS parses it, and its subject is the serial number. */
   assert_int_equal(fleet_json_parse(&s_doc, pub->payload, pub->len, s_tokens, 64, NULL), FLEET_OK);
   char pem[1200];
-  assert_int_equal(fleet_json_get_string(&s_doc, fleet_json_find(&s_doc, 0, "certificateSigningRequest"),
-                                         pem, sizeof(pem), NULL),
-                   FLEET_OK);
+  assert_int_equal(
+      fleet_json_get_string(&s_doc, fleet_json_find(&s_doc, 0, "certificateSigningRequest"), pem,
+                            sizeof(pem), NULL),
+      FLEET_OK);
   mbedtls_x509_csr csr;
   mbedtls_x509_csr_init(&csr);
   assert_int_equal(mbedtls_x509_csr_parse(&csr, (const unsigned char *)pem, strlen(pem) + 1), 0);
@@ -136,7 +137,8 @@ static void test_fleet_provisioning_backoff_grows_and_is_capped(void **state) {
   uint64_t now = 100;
   uint64_t previous = 0;
   for (int i = 0; i < 20; i++) {
-    assert_true(prv_deliver(CSR_REJECTED, "{\"statusCode\":400,\"errorCode\":\"Throttling\"}", now));
+    assert_true(
+        prv_deliver(CSR_REJECTED, "{\"statusCode\":400,\"errorCode\":\"Throttling\"}", now));
     uint64_t delay = s_prov.deadline_ms - now;
     assert_true(delay >= previous || delay >= FLEET_CONFIG_BACKOFF_MAX_MS / 2);
     assert_true(delay <= FLEET_CONFIG_BACKOFF_MAX_MS);

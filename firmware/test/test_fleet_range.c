@@ -34,8 +34,8 @@ static void test_fleet_range_format_writes_open_ended_range(void **state) {
 static void test_fleet_range_check_response_accepts_matching_206(void **state) {
   (void)state;
   uint64_t body = 1;
-  assert_int_equal(fleet_range_check_response(65536, 601808, 206, "bytes 65536-601807/601808", &body),
-                   FLEET_OK);
+  assert_int_equal(
+      fleet_range_check_response(65536, 601808, 206, "bytes 65536-601807/601808", &body), FLEET_OK);
   assert_true(body == 65536);
   assert_int_equal(fleet_range_check_response(65536, 601808, 206, "bytes 65536-601807/*", &body),
                    FLEET_OK);

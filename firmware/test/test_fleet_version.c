@@ -29,8 +29,8 @@ static void test_fleet_version_parse_reads_fields_with_prerelease_and_build(void
 
 static void test_fleet_version_parse_fails_for_non_semver(void **state) {
   (void)state;
-  const char *bad[] = {"1cd5752", "1.2", "1.2.3.4", "01.2.3", "1.2.3-", "1.2.3-a..b", "1.2.3+",
-                       "", "v", "1.2.x", "99999999999.0.0", "1.2.3-beta!"};
+  const char *bad[] = {"1cd5752", "1.2", "1.2.3.4", "01.2.3", "1.2.3-",          "1.2.3-a..b",
+                       "1.2.3+",  "",    "v",       "1.2.x",  "99999999999.0.0", "1.2.3-beta!"};
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     struct fleet_version v;
     assert_int_equal(fleet_version_parse(bad[i], strlen(bad[i]), &v), FLEET_ERR_VERSION_FORMAT);
@@ -40,9 +40,10 @@ static void test_fleet_version_parse_fails_for_non_semver(void **state) {
 /* The precedence example of semver.org 2.0.0 item 11. */
 static void test_fleet_version_compare_orders_as_semver_spec_example(void **state) {
   (void)state;
-  const char *ordered[] = {"1.0.0-alpha",      "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
-                           "1.0.0-beta.2",     "1.0.0-beta.11", "1.0.0-rc.1",       "1.0.0",
-                           "1.0.1",            "1.1.0",         "2.0.0",            "10.0.0"};
+  const char *ordered[] = {"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta",
+                           "1.0.0-beta",  "1.0.0-beta.2",  "1.0.0-beta.11",
+                           "1.0.0-rc.1",  "1.0.0",         "1.0.1",
+                           "1.1.0",       "2.0.0",         "10.0.0"};
   size_t n = sizeof(ordered) / sizeof(ordered[0]);
   for (size_t i = 0; i + 1 < n; i++) {
     assert_true(prv_cmp(ordered[i], ordered[i + 1]) < 0);
@@ -53,8 +54,7 @@ static void test_fleet_version_compare_orders_as_semver_spec_example(void **stat
 
 static void test_fleet_version_policy_check_refuses_same_or_older_version(void **state) {
   (void)state;
-  struct fleet_version_policy_input in = {.running_version = "1.4.0",
-                                          .candidate_version = "1.4.0"};
+  struct fleet_version_policy_input in = {.running_version = "1.4.0", .candidate_version = "1.4.0"};
   assert_int_equal(fleet_version_policy_check(&in), FLEET_ERR_VERSION_NOT_NEWER);
   in.candidate_version = "1.3.9";
   assert_int_equal(fleet_version_policy_check(&in), FLEET_ERR_VERSION_NOT_NEWER);

@@ -44,10 +44,10 @@ enum fleet_status fleet_port_crypto_ecdsa_p256_verify(const char *public_key_pem
                                   strlen(public_key_pem) + 1) == 0 &&
       mbedtls_pk_can_do(&pk, MBEDTLS_PK_ECKEY) &&
       mbedtls_pk_ec(pk)->MBEDTLS_PRIVATE(grp).id == MBEDTLS_ECP_DP_SECP256R1) {
-    status = mbedtls_pk_verify(&pk, MBEDTLS_MD_SHA256, digest, 32, signature_der,
-                               signature_len) == 0
-                 ? FLEET_OK
-                 : FLEET_ERR_IMAGE_SIGNATURE;
+    status =
+        mbedtls_pk_verify(&pk, MBEDTLS_MD_SHA256, digest, 32, signature_der, signature_len) == 0
+            ? FLEET_OK
+            : FLEET_ERR_IMAGE_SIGNATURE;
   }
   mbedtls_pk_free(&pk);
   return status;
@@ -67,12 +67,14 @@ enum fleet_status fleet_port_crypto_generate_key_and_csr(const char *common_name
   char subject[FLEET_SERIAL_MAX_LENGTH + 8];
   snprintf(subject, sizeof(subject), "CN=%s", common_name);
   int rc = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, NULL, 0);
-  if (rc == 0) rc = mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
+  if (rc == 0)
+    rc = mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
   if (rc == 0) {
     rc = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(pk), mbedtls_ctr_drbg_random,
                              &drbg);
   }
-  if (rc == 0) rc = mbedtls_pk_write_key_pem(&pk, (unsigned char *)key_pem, key_pem_size);
+  if (rc == 0)
+    rc = mbedtls_pk_write_key_pem(&pk, (unsigned char *)key_pem, key_pem_size);
   if (rc == 0) {
     mbedtls_x509write_csr_set_md_alg(&csr, MBEDTLS_MD_SHA256);
     mbedtls_x509write_csr_set_key(&csr, &pk);

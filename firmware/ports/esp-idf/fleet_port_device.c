@@ -13,8 +13,10 @@ extern const char firmware_signing_pub_pem_start[] asm("_binary_firmware_signing
 
 enum fleet_status fleet_port_device_serial(char *buf, size_t size) {
   uint8_t mac[6];
-  if (esp_efuse_mac_get_default(mac) != ESP_OK) return FLEET_ERR_PLATFORM_BASE;
-  if (size < 13) return FLEET_ERR_BUFFER_TOO_SMALL;
+  if (esp_efuse_mac_get_default(mac) != ESP_OK)
+    return FLEET_ERR_PLATFORM_BASE;
+  if (size < 13)
+    return FLEET_ERR_BUFFER_TOO_SMALL;
   snprintf(buf, size, "%02X%02X%02X%02X%02X%02X", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
   return FLEET_OK;
 }

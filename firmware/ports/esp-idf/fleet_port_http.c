@@ -15,8 +15,7 @@ static int s_has_content_range;
 static uint8_t s_buf[2048];
 
 static esp_err_t prv_on_event(esp_http_client_event_t *evt) {
-  if (evt->event_id == HTTP_EVENT_ON_HEADER &&
-      strcasecmp(evt->header_key, "Content-Range") == 0) {
+  if (evt->event_id == HTTP_EVENT_ON_HEADER && strcasecmp(evt->header_key, "Content-Range") == 0) {
     snprintf(s_content_range, sizeof(s_content_range), "%s", evt->header_value);
     s_has_content_range = 1;
   }
@@ -34,8 +33,10 @@ enum fleet_status fleet_port_http_get(const char *url, const char *range,
   };
   s_has_content_range = 0;
   esp_http_client_handle_t client = esp_http_client_init(&config);
-  if (client == NULL) return FLEET_ERR_PLATFORM_BASE;
-  if (range != NULL) esp_http_client_set_header(client, "Range", range);
+  if (client == NULL)
+    return FLEET_ERR_PLATFORM_BASE;
+  if (range != NULL)
+    esp_http_client_set_header(client, "Range", range);
   enum fleet_status status = FLEET_ERR_NETWORK;
   if (esp_http_client_open(client, 0) == ESP_OK) {
     int64_t length = esp_http_client_fetch_headers(client);

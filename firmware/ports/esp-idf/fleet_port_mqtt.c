@@ -40,7 +40,8 @@ static void prv_on_event(void *arg, esp_event_base_t base, int32_t id, void *dat
   (void)base;
   esp_mqtt_event_handle_t event = data;
   uint8_t index;
-  if (id != MQTT_EVENT_CONNECTED && id != MQTT_EVENT_DISCONNECTED && id != MQTT_EVENT_DATA) return;
+  if (id != MQTT_EVENT_CONNECTED && id != MQTT_EVENT_DISCONNECTED && id != MQTT_EVENT_DATA)
+    return;
   if (id == MQTT_EVENT_DATA &&
       (event->data_len != event->total_data_len || event->topic_len >= FLEET_TOPIC_MAX_LENGTH)) {
     /* CONFIG_MQTT_BUFFER_SIZE holds a whole message; a fragment means it was too large. */
@@ -70,7 +71,8 @@ void fleet_port_mqtt_set_callbacks(const struct fleet_mqtt_callbacks *callbacks)
   if (s_free == NULL) {
     s_free = xQueueCreate(PRV_POOL, sizeof(uint8_t));
     s_ready = xQueueCreate(PRV_POOL, sizeof(uint8_t));
-    for (uint8_t i = 0; i < PRV_POOL; i++) xQueueSend(s_free, &i, 0);
+    for (uint8_t i = 0; i < PRV_POOL; i++)
+      xQueueSend(s_free, &i, 0);
   }
 }
 
@@ -107,7 +109,8 @@ enum fleet_status fleet_port_mqtt_connect(const struct fleet_mqtt_identity *iden
   (void)fleet_port_mqtt_disconnect();
   const char *cert = identity->cert_pem;
   const char *key = identity->key_pem;
-  if (cert == NULL) FLEET_RETURN_IF_ERROR(prv_load_claim(&cert, &key));
+  if (cert == NULL)
+    FLEET_RETURN_IF_ERROR(prv_load_claim(&cert, &key));
   esp_mqtt_client_config_t config = {
       .broker.address.uri = CONFIG_FLEET_MQTT_URI,
       .broker.verification.certificate = root_ca_pem_start,
@@ -120,7 +123,8 @@ enum fleet_status fleet_port_mqtt_connect(const struct fleet_mqtt_identity *iden
       .buffer.size = FLEET_CONFIG_MQTT_PAYLOAD_MAX_LENGTH,
   };
   s_client = esp_mqtt_client_init(&config);
-  if (s_client == NULL) return FLEET_ERR_PLATFORM_BASE;
+  if (s_client == NULL)
+    return FLEET_ERR_PLATFORM_BASE;
   esp_mqtt_client_register_event(s_client, ESP_EVENT_ANY_ID, prv_on_event, NULL);
   return esp_mqtt_client_start(s_client) == ESP_OK ? FLEET_OK : FLEET_ERR_NETWORK;
 }
@@ -139,12 +143,14 @@ enum fleet_status fleet_port_mqtt_disconnect(void) {
 }
 
 enum fleet_status fleet_port_mqtt_subscribe(const char *topic) {
-  if (s_client == NULL) return FLEET_ERR_NETWORK;
+  if (s_client == NULL)
+    return FLEET_ERR_NETWORK;
   return esp_mqtt_client_subscribe(s_client, topic, 1) >= 0 ? FLEET_OK : FLEET_ERR_NETWORK;
 }
 
 enum fleet_status fleet_port_mqtt_publish(const char *topic, const void *payload, size_t len) {
-  if (s_client == NULL) return FLEET_ERR_NETWORK;
+  if (s_client == NULL)
+    return FLEET_ERR_NETWORK;
   return esp_mqtt_client_publish(s_client, topic, payload, (int)len, 1, 0) >= 0 ? FLEET_OK
                                                                                 : FLEET_ERR_NETWORK;
 }

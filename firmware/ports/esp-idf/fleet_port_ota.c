@@ -18,7 +18,8 @@ static const esp_partition_t *prv_slot(uint8_t slot) {
 }
 
 static enum fleet_status prv_map(esp_err_t err, const char *what) {
-  if (err == ESP_OK) return FLEET_OK;
+  if (err == ESP_OK)
+    return FLEET_OK;
   fleet_port_log(FLEET_LOG_LEVEL_ERROR, "fleet_ota", "%s: %s", what, esp_err_to_name(err));
   return FLEET_ERR_IO;
 }
@@ -31,7 +32,8 @@ uint8_t fleet_port_ota_running_slot(void) {
 enum fleet_status fleet_port_ota_running_state(enum fleet_ota_image_state *state) {
   esp_ota_img_states_t s = ESP_OTA_IMG_VALID;
   esp_err_t err = esp_ota_get_state_partition(esp_ota_get_running_partition(), &s);
-  if (err != ESP_OK && err != ESP_ERR_NOT_SUPPORTED) return prv_map(err, "get state");
+  if (err != ESP_OK && err != ESP_ERR_NOT_SUPPORTED)
+    return prv_map(err, "get state");
   *state = s == ESP_OTA_IMG_PENDING_VERIFY ? FLEET_OTA_IMAGE_PENDING_VERIFY : FLEET_OTA_IMAGE_VALID;
   return FLEET_OK;
 }
@@ -54,13 +56,15 @@ enum fleet_status fleet_port_ota_begin(uint8_t slot, uint64_t offset) {
 enum fleet_status fleet_port_ota_write(uint8_t slot, uint64_t offset, const uint8_t *data,
                                        size_t len) {
   const esp_partition_t *p = prv_slot(slot);
-  if (p == NULL) return FLEET_ERR_INVALID_ARG;
+  if (p == NULL)
+    return FLEET_ERR_INVALID_ARG;
   return prv_map(esp_partition_write(p, (size_t)offset, data, len), "write slot");
 }
 
 enum fleet_status fleet_port_ota_read(uint8_t slot, uint64_t offset, uint8_t *buf, size_t len) {
   const esp_partition_t *p = prv_slot(slot);
-  if (p == NULL) return FLEET_ERR_INVALID_ARG;
+  if (p == NULL)
+    return FLEET_ERR_INVALID_ARG;
   return prv_map(esp_partition_read(p, (size_t)offset, buf, len), "read slot");
 }
 
@@ -71,7 +75,8 @@ enum fleet_status fleet_port_ota_flush(uint8_t slot) {
 
 enum fleet_status fleet_port_ota_set_boot_slot(uint8_t slot) {
   const esp_partition_t *p = prv_slot(slot);
-  if (p == NULL) return FLEET_ERR_INVALID_ARG;
+  if (p == NULL)
+    return FLEET_ERR_INVALID_ARG;
   return prv_map(esp_ota_set_boot_partition(p), "set boot partition");
 }
 

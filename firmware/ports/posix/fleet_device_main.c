@@ -73,14 +73,16 @@ int main(int argc, char **argv) {
     return 2;
   }
   struct fleet_posix_config config;
-  if (fleet_posix_config_load(config_path, state_dir, &config) != FLEET_OK) return 2;
+  if (fleet_posix_config_load(config_path, state_dir, &config) != FLEET_OK)
+    return 2;
   struct sigaction sa;
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = prv_on_signal;
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
-  if (fleet_posix_flash_boot() != FLEET_OK) return 1;
+  if (fleet_posix_flash_boot() != FLEET_OK)
+    return 1;
   struct fleet_device_config device_config = {
       .provisioning_template = config.provisioning_template,
       .verify_timeout_ms = config.verify_timeout_ms,

@@ -22,8 +22,7 @@ static mbedtls_sha256_context *prv_sha(struct fleet_sha256 *ctx) {
 }
 
 static enum fleet_status prv_mbedtls_error(const char *what, int rc) {
-  fleet_port_log(FLEET_LOG_LEVEL_ERROR, PRV_TAG, "%s failed: mbedTLS -0x%04x", what,
-                 (unsigned)-rc);
+  fleet_port_log(FLEET_LOG_LEVEL_ERROR, PRV_TAG, "%s failed: mbedTLS -0x%04x", what, (unsigned)-rc);
   return FLEET_ERR_PLATFORM_BASE;
 }
 

@@ -10,7 +10,8 @@
 
 enum fleet_status fleet_port_device_serial(char *buf, size_t size) {
   const char *serial = fleet_posix_config()->serial;
-  if (strlen(serial) >= size) return FLEET_ERR_BUFFER_TOO_SMALL;
+  if (strlen(serial) >= size)
+    return FLEET_ERR_BUFFER_TOO_SMALL;
   strcpy(buf, serial);
   return FLEET_OK;
 }

@@ -36,18 +36,21 @@ static size_t prv_on_header(char *data, size_t size, size_t count, void *ctx) {
     t->content_length = UINT64_MAX;
   } else if (strncasecmp(line, "Content-Range:", 14) == 0) {
     const char *v = line + 14;
-    while (*v == ' ') v++;
+    while (*v == ' ')
+      v++;
     snprintf(t->content_range, sizeof(t->content_range), "%s", v);
     t->has_content_range = 1;
   } else if (strncasecmp(line, "Content-Length:", 15) == 0) {
     unsigned long long v = 0;
-    if (sscanf(line + 15, "%llu", &v) == 1) t->content_length = v;
+    if (sscanf(line + 15, "%llu", &v) == 1)
+      t->content_length = v;
   }
   return len;
 }
 
 static enum fleet_status prv_deliver_headers(struct prv_transfer *t) {
-  if (t->headers_delivered) return FLEET_OK;
+  if (t->headers_delivered)
+    return FLEET_OK;
   t->headers_delivered = 1;
   return t->handler->on_headers(t->handler->ctx, t->status,
                                 t->has_content_range ? t->content_range : NULL, t->content_length);
@@ -57,7 +60,8 @@ static size_t prv_on_body(char *data, size_t size, size_t count, void *ctx) {
   struct prv_transfer *t = ctx;
   size_t len = size * count;
   enum fleet_status status = prv_deliver_headers(t);
-  if (status == FLEET_OK) status = t->handler->on_body(t->handler->ctx, (const uint8_t *)data, len);
+  if (status == FLEET_OK)
+    status = t->handler->on_body(t->handler->ctx, (const uint8_t *)data, len);
   if (status != FLEET_OK) {
     t->failure = status;
     return 0; /* abort: CURLE_WRITE_ERROR */
@@ -73,7 +77,8 @@ enum fleet_status fleet_port_http_get(const char *url, const char *range,
     s_global_init = 1;
   }
   CURL *curl = curl_easy_init();
-  if (curl == NULL) return FLEET_ERR_PLATFORM_BASE;
+  if (curl == NULL)
+    return FLEET_ERR_PLATFORM_BASE;
   struct prv_transfer t = {.handler = handler, .content_length = UINT64_MAX};
   struct curl_slist *headers = NULL;
   char range_header[64];

@@ -59,7 +59,8 @@ static void prv_on_connect(struct mosquitto *mosq, void *obj, int rc) {
   unsigned generation = (unsigned)(uintptr_t)obj;
   pthread_mutex_lock(&s_lock);
   struct prv_event *e = prv_push_locked(rc == 0 ? PRV_CONNECTED : PRV_DISCONNECTED, generation);
-  if (e != NULL && rc != 0) e->status = FLEET_ERR_REJECTED;
+  if (e != NULL && rc != 0)
+    e->status = FLEET_ERR_REJECTED;
   pthread_mutex_unlock(&s_lock);
   if (rc != 0) {
     fleet_port_log(FLEET_LOG_LEVEL_ERROR, PRV_TAG, "CONNACK refused: %s",
@@ -71,7 +72,8 @@ static void prv_on_disconnect(struct mosquitto *mosq, void *obj, int rc) {
   (void)mosq;
   pthread_mutex_lock(&s_lock);
   struct prv_event *e = prv_push_locked(PRV_DISCONNECTED, (unsigned)(uintptr_t)obj);
-  if (e != NULL) e->status = FLEET_ERR_NETWORK;
+  if (e != NULL)
+    e->status = FLEET_ERR_NETWORK;
   pthread_mutex_unlock(&s_lock);
   fleet_port_log(FLEET_LOG_LEVEL_WARN, PRV_TAG, "disconnected: %s", mosquitto_strerror(rc));
 }
@@ -116,10 +118,12 @@ void fleet_port_mqtt_dispatch(void) {
     s_count--;
     unsigned current = s_generation;
     pthread_mutex_unlock(&s_lock);
-    if (s_event.generation != current) continue; /* from a client already closed */
+    if (s_event.generation != current)
+      continue; /* from a client already closed */
     switch (s_event.kind) {
       case PRV_CONNECTED:
-        if (s_callbacks.on_connected) s_callbacks.on_connected(s_callbacks.ctx);
+        if (s_callbacks.on_connected)
+          s_callbacks.on_connected(s_callbacks.ctx);
         break;
       case PRV_DISCONNECTED:
         if (s_callbacks.on_disconnected) {
@@ -137,7 +141,8 @@ void fleet_port_mqtt_dispatch(void) {
 }
 
 static void prv_close(void) {
-  if (s_mosq == NULL) return;
+  if (s_mosq == NULL)
+    return;
   pthread_mutex_lock(&s_lock);
   s_generation++; /* events of the old client are dropped */
   pthread_mutex_unlock(&s_lock);
@@ -151,7 +156,8 @@ static void prv_close(void) {
 static int prv_write_pem(const char *name, const char *pem, char *path, size_t size) {
   snprintf(path, size, "%s/tls-%s.pem", fleet_posix_config()->state_dir, name);
   FILE *f = fopen(path, "wb");
-  if (f == NULL) return 0;
+  if (f == NULL)
+    return 0;
   chmod(path, 0600);
   int ok = fputs(pem, f) >= 0;
   return fclose(f) == 0 && ok;
@@ -177,17 +183,20 @@ enum fleet_status fleet_port_mqtt_connect(const struct fleet_mqtt_identity *iden
   unsigned generation = ++s_generation;
   pthread_mutex_unlock(&s_lock);
   s_mosq = mosquitto_new(identity->client_id, true, (void *)(uintptr_t)generation);
-  if (s_mosq == NULL) return FLEET_ERR_PLATFORM_BASE;
+  if (s_mosq == NULL)
+    return FLEET_ERR_PLATFORM_BASE;
   mosquitto_int_option(s_mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
   mosquitto_connect_callback_set(s_mosq, prv_on_connect);
   mosquitto_disconnect_callback_set(s_mosq, prv_on_disconnect);
   mosquitto_message_callback_set(s_mosq, prv_on_message);
   int rc = mosquitto_tls_set(s_mosq, cfg->ca_file, NULL, cert_path, key_path, NULL);
-  if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_tls_opts_set(s_mosq, 1, "tlsv1.2", NULL);
+  if (rc == MOSQ_ERR_SUCCESS)
+    rc = mosquitto_tls_opts_set(s_mosq, 1, "tlsv1.2", NULL);
   if (rc == MOSQ_ERR_SUCCESS) {
     rc = mosquitto_connect_async(s_mosq, cfg->mqtt_host, cfg->mqtt_port, PRV_KEEPALIVE_S);
   }
-  if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_loop_start(s_mosq);
+  if (rc == MOSQ_ERR_SUCCESS)
+    rc = mosquitto_loop_start(s_mosq);
   if (rc != MOSQ_ERR_SUCCESS) {
     fleet_port_log(FLEET_LOG_LEVEL_ERROR, PRV_TAG, "connect to %s:%d as %s: %s", cfg->mqtt_host,
                    cfg->mqtt_port, identity->client_id, mosquitto_strerror(rc));
@@ -206,13 +215,15 @@ enum fleet_status fleet_port_mqtt_disconnect(void) {
 }
 
 enum fleet_status fleet_port_mqtt_subscribe(const char *topic) {
-  if (s_mosq == NULL) return FLEET_ERR_NETWORK;
+  if (s_mosq == NULL)
+    return FLEET_ERR_NETWORK;
   int rc = mosquitto_subscribe(s_mosq, NULL, topic, 1);
   return rc == MOSQ_ERR_SUCCESS ? FLEET_OK : FLEET_ERR_NETWORK;
 }
 
 enum fleet_status fleet_port_mqtt_publish(const char *topic, const void *payload, size_t len) {
-  if (s_mosq == NULL) return FLEET_ERR_NETWORK;
+  if (s_mosq == NULL)
+    return FLEET_ERR_NETWORK;
   int rc = mosquitto_publish(s_mosq, NULL, topic, (int)len, payload, 1, false);
   if (rc != MOSQ_ERR_SUCCESS) {
     fleet_port_log(FLEET_LOG_LEVEL_WARN, PRV_TAG, "publish to %s: %s", topic,

@@ -1,7 +1,7 @@
 /* OTA port over the flash file (fleet_posix_flash.h). */
 #include <errno.h>
-#include <stddef.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +45,8 @@ static uint32_t prv_crc32(const uint8_t *data, size_t len) {
   uint32_t crc = 0xFFFFFFFFu;
   for (size_t i = 0; i < len; i++) {
     crc ^= data[i];
-    for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    for (int k = 0; k < 8; k++)
+      crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
   }
   return ~crc;
 }
@@ -63,7 +64,8 @@ static int prv_pwrite_all(const void *data, size_t len, uint64_t offset) {
   size_t done = 0;
   while (done < len) {
     ssize_t n = pwrite(s_fd, (const char *)data + done, len - done, (off_t)(offset + done));
-    if (n <= 0) return 0;
+    if (n <= 0)
+      return 0;
     done += (size_t)n;
   }
   return 1;
@@ -73,7 +75,8 @@ static int prv_pread_all(void *data, size_t len, uint64_t offset) {
   size_t done = 0;
   while (done < len) {
     ssize_t n = pread(s_fd, (char *)data + done, len - done, (off_t)(offset + done));
-    if (n <= 0) return 0;
+    if (n <= 0)
+      return 0;
     done += (size_t)n;
   }
   return 1;
@@ -98,14 +101,17 @@ static enum fleet_status prv_otadata_save(void) {
 static enum fleet_status prv_create(const char *path) {
   const struct fleet_posix_config *cfg = fleet_posix_config();
   s_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (s_fd < 0) return prv_io_error(path);
-  if (ftruncate(s_fd, (off_t)prv_slot_offset(2)) != 0) return prv_io_error("size flash file");
+  if (s_fd < 0)
+    return prv_io_error(path);
+  if (ftruncate(s_fd, (off_t)prv_slot_offset(2)) != 0)
+    return prv_io_error("size flash file");
   memset(&s_otadata, 0, sizeof(s_otadata));
   s_otadata.state[0] = PRV_VALID;
   if (cfg->firmware_image[0] != '\0') {
     /* The factory-programmed app: the configured image goes into slot 0. */
     FILE *f = fopen(cfg->firmware_image, "rb");
-    if (f == NULL) return prv_io_error(cfg->firmware_image);
+    if (f == NULL)
+      return prv_io_error(cfg->firmware_image);
     static uint8_t buf[65536];
     uint64_t offset = prv_slot_offset(0);
     size_t n;
@@ -131,7 +137,8 @@ enum fleet_status fleet_posix_flash_boot(void) {
     FLEET_RETURN_IF_ERROR(prv_create(path));
   } else {
     s_fd = open(path, O_RDWR | O_CLOEXEC);
-    if (s_fd < 0) return prv_io_error(path);
+    if (s_fd < 0)
+      return prv_io_error(path);
     struct prv_otadata copies[2];
     if (!prv_pread_all(&copies[0], sizeof(copies[0]), 0) ||
         !prv_pread_all(&copies[1], sizeof(copies[1]), PRV_OTADATA_SIZE)) {
@@ -183,14 +190,16 @@ uint64_t fleet_port_ota_slot_size(uint8_t slot) {
 
 enum fleet_status fleet_port_ota_begin(uint8_t slot, uint64_t offset) {
   uint64_t size = fleet_posix_config()->slot_size;
-  if (slot > 1 || slot == s_running || offset > size) return FLEET_ERR_INVALID_ARG;
+  if (slot > 1 || slot == s_running || offset > size)
+    return FLEET_ERR_INVALID_ARG;
   if (offset == 0) {
     /* esp_ota_begin erases the partition; erased flash reads 0xFF. */
     static uint8_t erased[65536];
     memset(erased, 0xFF, sizeof(erased));
     for (uint64_t pos = 0; pos < size; pos += sizeof(erased)) {
       size_t n = size - pos < sizeof(erased) ? (size_t)(size - pos) : sizeof(erased);
-      if (!prv_pwrite_all(erased, n, prv_slot_offset(slot) + pos)) return prv_io_error("erase");
+      if (!prv_pwrite_all(erased, n, prv_slot_offset(slot) + pos))
+        return prv_io_error("erase");
     }
   }
   if (s_otadata.state[slot] != PRV_UNDEFINED) {
@@ -210,7 +219,8 @@ enum fleet_status fleet_port_ota_write(uint8_t slot, uint64_t offset, const uint
 }
 
 enum fleet_status fleet_port_ota_read(uint8_t slot, uint64_t offset, uint8_t *buf, size_t len) {
-  if (slot > 1 || offset + len > fleet_posix_config()->slot_size) return FLEET_ERR_INVALID_ARG;
+  if (slot > 1 || offset + len > fleet_posix_config()->slot_size)
+    return FLEET_ERR_INVALID_ARG;
   return prv_pread_all(buf, len, prv_slot_offset(slot) + offset) ? FLEET_OK
                                                                  : prv_io_error("read slot");
 }
@@ -221,7 +231,8 @@ enum fleet_status fleet_port_ota_flush(uint8_t slot) {
 }
 
 enum fleet_status fleet_port_ota_set_boot_slot(uint8_t slot) {
-  if (slot > 1 || slot == s_running) return FLEET_ERR_INVALID_ARG;
+  if (slot > 1 || slot == s_running)
+    return FLEET_ERR_INVALID_ARG;
   s_otadata.boot_slot = slot;
   s_otadata.state[slot] = PRV_NEW;
   return prv_otadata_save();

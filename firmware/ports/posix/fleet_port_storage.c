@@ -15,9 +15,10 @@
 #define PRV_TAG "fleet_storage"
 
 static int prv_path(const char *key, const char *suffix, char *out, size_t size) {
-  if (strlen(key) > FLEET_STORAGE_KEY_MAX_LENGTH || strchr(key, '/') != NULL) return 0;
-  return (size_t)snprintf(out, size, "%s/nvs/%s%s", fleet_posix_config()->state_dir, key,
-                          suffix) < size;
+  if (strlen(key) > FLEET_STORAGE_KEY_MAX_LENGTH || strchr(key, '/') != NULL)
+    return 0;
+  return (size_t)snprintf(out, size, "%s/nvs/%s%s", fleet_posix_config()->state_dir, key, suffix) <
+         size;
 }
 
 static enum fleet_status prv_errno(const char *what, const char *path) {
@@ -28,9 +29,11 @@ static enum fleet_status prv_errno(const char *what, const char *path) {
 enum fleet_status fleet_port_storage_read(const char *key, void *buf, size_t size,
                                           size_t *out_len) {
   char path[FLEET_POSIX_PATH_MAX];
-  if (!prv_path(key, "", path, sizeof(path))) return FLEET_ERR_INVALID_ARG;
+  if (!prv_path(key, "", path, sizeof(path)))
+    return FLEET_ERR_INVALID_ARG;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno == ENOENT ? FLEET_ERR_NOT_FOUND : prv_errno("open", path);
+  if (fd < 0)
+    return errno == ENOENT ? FLEET_ERR_NOT_FOUND : prv_errno("open", path);
   struct stat st;
   if (fstat(fd, &st) != 0) {
     close(fd);
@@ -56,7 +59,8 @@ enum fleet_status fleet_port_storage_read(const char *key, void *buf, size_t siz
 
 static enum fleet_status prv_fsync_dir(const char *dir) {
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return prv_errno("open", dir);
+  if (fd < 0)
+    return prv_errno("open", dir);
   int rc = fsync(fd);
   close(fd);
   return rc == 0 ? FLEET_OK : prv_errno("fsync", dir);
@@ -70,10 +74,12 @@ enum fleet_status fleet_port_storage_write(const char *key, const void *data, si
     return FLEET_ERR_INVALID_ARG;
   }
   snprintf(dir, sizeof(dir), "%s/nvs", fleet_posix_config()->state_dir);
-  if (mkdir(dir, 0700) != 0 && errno != EEXIST) return prv_errno("mkdir", dir);
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+    return prv_errno("mkdir", dir);
   /* 0600: the records hold the device's private key (NVS is encrypted on the ESP32). */
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return prv_errno("open", tmp);
+  if (fd < 0)
+    return prv_errno("open", tmp);
   size_t done = 0;
   while (done < len) {
     ssize_t n = write(fd, (const char *)data + done, len - done);
@@ -99,8 +105,10 @@ enum fleet_status fleet_port_storage_write(const char *key, const void *data, si
 
 enum fleet_status fleet_port_storage_erase(const char *key) {
   char path[FLEET_POSIX_PATH_MAX];
-  if (!prv_path(key, "", path, sizeof(path))) return FLEET_ERR_INVALID_ARG;
-  if (unlink(path) != 0 && errno != ENOENT) return prv_errno("unlink", path);
+  if (!prv_path(key, "", path, sizeof(path)))
+    return FLEET_ERR_INVALID_ARG;
+  if (unlink(path) != 0 && errno != ENOENT)
+    return prv_errno("unlink", path);
   char dir[FLEET_POSIX_PATH_MAX];
   snprintf(dir, sizeof(dir), "%s/nvs", fleet_posix_config()->state_dir);
   return prv_fsync_dir(dir);

@@ -16,7 +16,8 @@ const struct fleet_posix_config *fleet_posix_config(void) {
 
 static char *prv_read_file(const char *path) {
   FILE *f = fopen(path, "rb");
-  if (f == NULL) return NULL;
+  if (f == NULL)
+    return NULL;
   fseek(f, 0, SEEK_END);
   long size = ftell(f);
   fseek(f, 0, SEEK_SET);
@@ -56,7 +57,8 @@ static int prv_number(const cJSON *root, const char *object, const char *key, do
                       double min, double max, const char *path) {
   const cJSON *item =
       cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, object), key);
-  if (item == NULL) return 1;
+  if (item == NULL)
+    return 1;
   if (!cJSON_IsNumber(item) || item->valuedouble < min || item->valuedouble > max) {
     fprintf(stderr, "fleet-device: %s: %s.%s must be a number from %.0f to %.0f\n", path, object,
             key, min, max);
@@ -68,7 +70,8 @@ static int prv_number(const cJSON *root, const char *object, const char *key, do
 
 /* Make a relative path relative to the configuration file's directory. */
 static void prv_resolve(char *path, const char *base_dir) {
-  if (path[0] == '\0' || path[0] == '/') return;
+  if (path[0] == '\0' || path[0] == '/')
+    return;
   char joined[FLEET_POSIX_PATH_MAX];
   if ((size_t)snprintf(joined, sizeof(joined), "%s/%s", base_dir, path) < sizeof(joined)) {
     strcpy(path, joined);
@@ -101,10 +104,10 @@ enum fleet_status fleet_posix_config_load(const char *path, const char *state_di
            prv_string(root, "mqtt", "serverName", out->mqtt_server_name,
                       sizeof(out->mqtt_server_name), 0, path) &&
            prv_string(root, "mqtt", "caFile", out->ca_file, sizeof(out->ca_file), 1, path) &&
-           prv_string(root, "claim", "certFile", out->claim_cert_file,
-                      sizeof(out->claim_cert_file), 1, path) &&
-           prv_string(root, "claim", "keyFile", out->claim_key_file, sizeof(out->claim_key_file),
+           prv_string(root, "claim", "certFile", out->claim_cert_file, sizeof(out->claim_cert_file),
                       1, path) &&
+           prv_string(root, "claim", "keyFile", out->claim_key_file, sizeof(out->claim_key_file), 1,
+                      path) &&
            prv_string(root, NULL, "provisioningTemplate", out->provisioning_template,
                       sizeof(out->provisioning_template), 1, path) &&
            prv_string(root, "device", "serial", out->serial, sizeof(out->serial), 1, path) &&
@@ -115,19 +118,21 @@ enum fleet_status fleet_posix_config_load(const char *path, const char *state_di
                       sizeof(out->public_key_file), 1, path) &&
            prv_string(root, "device", "firmwareImage", out->firmware_image,
                       sizeof(out->firmware_image), 0, path) &&
-           prv_string(root, "device", "httpCaFile", out->http_ca_file, sizeof(out->http_ca_file),
-                      0, path) &&
+           prv_string(root, "device", "httpCaFile", out->http_ca_file, sizeof(out->http_ca_file), 0,
+                      path) &&
            prv_number(root, "device", "slotSizeBytes", &slot, 65536, 16 * 1024 * 1024, path) &&
            prv_number(root, "device", "secureVersionFloor", &floor, 0, 65535, path) &&
            prv_number(root, "device", "verifyTimeoutMs", &verify, 0, 3600000, path);
   cJSON_Delete(root);
-  if (!ok) return FLEET_ERR_INVALID_ARG;
+  if (!ok)
+    return FLEET_ERR_INVALID_ARG;
   if (port == 0) {
     fprintf(stderr, "fleet-device: %s: mqtt.port is required\n", path);
     return FLEET_ERR_INVALID_ARG;
   }
   if (fleet_job_document_chip_id(out->chip, &out->chip_id) != FLEET_OK) {
-    fprintf(stderr, "fleet-device: %s: device.chip \"%s\" is not a known chip (esp32, esp32s2, ...)\n",
+    fprintf(stderr,
+            "fleet-device: %s: device.chip \"%s\" is not a known chip (esp32, esp32s2, ...)\n",
             path, out->chip);
     return FLEET_ERR_INVALID_ARG;
   }
@@ -135,7 +140,8 @@ enum fleet_status fleet_posix_config_load(const char *path, const char *state_di
   out->slot_size = (uint64_t)slot;
   out->secure_version_floor = (uint32_t)floor;
   out->verify_timeout_ms = (uint32_t)verify;
-  if (out->mqtt_server_name[0] == '\0') strcpy(out->mqtt_server_name, out->mqtt_host);
+  if (out->mqtt_server_name[0] == '\0')
+    strcpy(out->mqtt_server_name, out->mqtt_host);
   char dir_buf[FLEET_POSIX_PATH_MAX];
   snprintf(dir_buf, sizeof(dir_buf), "%s", path);
   const char *base = dirname(dir_buf);

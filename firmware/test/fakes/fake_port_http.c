@@ -23,11 +23,21 @@ void fake_port_http_serve(const uint8_t *data, size_t len) {
   s_requests = 0;
   s_sent = 0;
 }
-void fake_port_http_ignore_range(int ignore) { s_ignore_range = ignore; }
-void fake_port_http_drop_after(size_t bytes) { s_drop_after = bytes; }
-const char *fake_port_http_last_range(void) { return s_last_range; }
-unsigned fake_port_http_request_count(void) { return s_requests; }
-uint64_t fake_port_http_bytes_sent(void) { return s_sent; }
+void fake_port_http_ignore_range(int ignore) {
+  s_ignore_range = ignore;
+}
+void fake_port_http_drop_after(size_t bytes) {
+  s_drop_after = bytes;
+}
+const char *fake_port_http_last_range(void) {
+  return s_last_range;
+}
+unsigned fake_port_http_request_count(void) {
+  return s_requests;
+}
+uint64_t fake_port_http_bytes_sent(void) {
+  return s_sent;
+}
 
 enum fleet_status fleet_port_http_get(const char *url, const char *range,
                                       const struct fleet_http_response_handler *handler) {
@@ -45,21 +55,24 @@ enum fleet_status fleet_port_http_get(const char *url, const char *range,
     status = 206;
     snprintf(content_range, sizeof(content_range), "bytes %zu-%zu/%zu", start, s_len - 1, s_len);
   }
-  enum fleet_status rc =
-      handler->on_headers(handler->ctx, status, status == 206 ? content_range : NULL, s_len - start);
-  if (rc != FLEET_OK) return rc;
+  enum fleet_status rc = handler->on_headers(handler->ctx, status,
+                                             status == 206 ? content_range : NULL, s_len - start);
+  if (rc != FLEET_OK)
+    return rc;
   size_t drop = s_drop_after;
   s_drop_after = 0;
   for (size_t pos = start, sent = 0; pos < s_len;) {
     size_t n = s_len - pos < 1400 ? s_len - pos : 1400;
     if (drop > 0 && sent + n > drop) {
       n = drop - sent;
-      if (n > 0) (void)handler->on_body(handler->ctx, s_data + pos, n);
+      if (n > 0)
+        (void)handler->on_body(handler->ctx, s_data + pos, n);
       s_sent += n;
       return FLEET_ERR_NETWORK;
     }
     rc = handler->on_body(handler->ctx, s_data + pos, n);
-    if (rc != FLEET_OK) return rc;
+    if (rc != FLEET_OK)
+      return rc;
     pos += n;
     sent += n;
     s_sent += n;

@@ -14,8 +14,10 @@ void fleet_port_log(enum fleet_log_level level, const char *tag, const char *fmt
   va_start(args, fmt);
   vsnprintf(s_last_line, sizeof(s_last_line), fmt, args);
   va_end(args);
-  if (level == FLEET_LOG_LEVEL_ERROR) s_error_count++;
-  if (getenv("FLEET_TEST_VERBOSE") != NULL) fprintf(stderr, "[%s] %s\n", tag, s_last_line);
+  if (level == FLEET_LOG_LEVEL_ERROR)
+    s_error_count++;
+  if (getenv("FLEET_TEST_VERBOSE") != NULL)
+    fprintf(stderr, "[%s] %s\n", tag, s_last_line);
 }
 
 const char *fake_port_log_last_line(void) {

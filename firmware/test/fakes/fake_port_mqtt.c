@@ -21,17 +21,33 @@ void fake_port_mqtt_reset(void) {
   s_publish_status = FLEET_OK;
 }
 
-unsigned fake_port_mqtt_connect_count(void) { return s_connects; }
-const char *fake_port_mqtt_last_client_id(void) { return s_client_id; }
-int fake_port_mqtt_last_connect_was_claim(void) { return s_claim; }
-unsigned fake_port_mqtt_disconnect_count(void) { return s_disconnects; }
-unsigned fake_port_mqtt_subscription_count(void) { return s_subscription_count; }
-const char *fake_port_mqtt_subscription(unsigned index) { return s_subscriptions[index]; }
-unsigned fake_port_mqtt_publish_count(void) { return s_publish_count; }
+unsigned fake_port_mqtt_connect_count(void) {
+  return s_connects;
+}
+const char *fake_port_mqtt_last_client_id(void) {
+  return s_client_id;
+}
+int fake_port_mqtt_last_connect_was_claim(void) {
+  return s_claim;
+}
+unsigned fake_port_mqtt_disconnect_count(void) {
+  return s_disconnects;
+}
+unsigned fake_port_mqtt_subscription_count(void) {
+  return s_subscription_count;
+}
+const char *fake_port_mqtt_subscription(unsigned index) {
+  return s_subscriptions[index];
+}
+unsigned fake_port_mqtt_publish_count(void) {
+  return s_publish_count;
+}
 const struct fake_mqtt_publish *fake_port_mqtt_publish_at(unsigned index) {
   return &s_publishes[index];
 }
-void fake_port_mqtt_set_publish_status(enum fleet_status status) { s_publish_status = status; }
+void fake_port_mqtt_set_publish_status(enum fleet_status status) {
+  s_publish_status = status;
+}
 
 void fleet_port_mqtt_set_callbacks(const struct fleet_mqtt_callbacks *callbacks) {
   (void)callbacks;
@@ -57,7 +73,8 @@ enum fleet_status fleet_port_mqtt_subscribe(const char *topic) {
 }
 
 enum fleet_status fleet_port_mqtt_publish(const char *topic, const void *payload, size_t len) {
-  if (s_publish_status != FLEET_OK) return s_publish_status;
+  if (s_publish_status != FLEET_OK)
+    return s_publish_status;
   if (s_publish_count < FAKE_MQTT_MAX_RECORDS && len < sizeof(s_publishes[0].payload)) {
     struct fake_mqtt_publish *p = &s_publishes[s_publish_count++];
     snprintf(p->topic, sizeof(p->topic), "%s", topic);

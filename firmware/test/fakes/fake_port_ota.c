@@ -22,9 +22,15 @@ void fake_port_ota_reset(void) {
   s_mark_valid = s_rollback = 0;
 }
 
-const uint8_t *fake_port_ota_slot(uint8_t slot) { return s_slots[slot]; }
-int fake_port_ota_boot_slot(void) { return s_boot_slot; }
-uint64_t fake_port_ota_bytes_written(void) { return s_written; }
+const uint8_t *fake_port_ota_slot(uint8_t slot) {
+  return s_slots[slot];
+}
+int fake_port_ota_boot_slot(void) {
+  return s_boot_slot;
+}
+uint64_t fake_port_ota_bytes_written(void) {
+  return s_written;
+}
 uint64_t fake_port_ota_take_lowest_write_offset(void) {
   uint64_t v = s_lowest;
   s_lowest = UINT64_MAX;
@@ -35,35 +41,48 @@ void fake_port_ota_boot(uint8_t slot, enum fleet_ota_image_state state) {
   s_state = state;
   s_boot_slot = -1;
 }
-unsigned fake_port_ota_mark_valid_count(void) { return s_mark_valid; }
-unsigned fake_port_ota_rollback_count(void) { return s_rollback; }
+unsigned fake_port_ota_mark_valid_count(void) {
+  return s_mark_valid;
+}
+unsigned fake_port_ota_rollback_count(void) {
+  return s_rollback;
+}
 
-uint8_t fleet_port_ota_running_slot(void) { return s_running; }
+uint8_t fleet_port_ota_running_slot(void) {
+  return s_running;
+}
 
 enum fleet_status fleet_port_ota_running_state(enum fleet_ota_image_state *state) {
   *state = s_state;
   return FLEET_OK;
 }
 
-uint64_t fleet_port_ota_slot_size(uint8_t slot) { return slot < 2 ? FAKE_OTA_SLOT_SIZE : 0; }
+uint64_t fleet_port_ota_slot_size(uint8_t slot) {
+  return slot < 2 ? FAKE_OTA_SLOT_SIZE : 0;
+}
 
 enum fleet_status fleet_port_ota_begin(uint8_t slot, uint64_t offset) {
-  if (slot > 1 || slot == s_running || offset > FAKE_OTA_SLOT_SIZE) return FLEET_ERR_INVALID_ARG;
-  if (offset == 0) memset(s_slots[slot], 0xFF, FAKE_OTA_SLOT_SIZE);
+  if (slot > 1 || slot == s_running || offset > FAKE_OTA_SLOT_SIZE)
+    return FLEET_ERR_INVALID_ARG;
+  if (offset == 0)
+    memset(s_slots[slot], 0xFF, FAKE_OTA_SLOT_SIZE);
   return FLEET_OK;
 }
 
 enum fleet_status fleet_port_ota_write(uint8_t slot, uint64_t offset, const uint8_t *data,
                                        size_t len) {
-  if (slot > 1 || slot == s_running || offset + len > FAKE_OTA_SLOT_SIZE) return FLEET_ERR_IO;
+  if (slot > 1 || slot == s_running || offset + len > FAKE_OTA_SLOT_SIZE)
+    return FLEET_ERR_IO;
   memcpy(s_slots[slot] + offset, data, len);
   s_written += len;
-  if (offset < s_lowest) s_lowest = offset;
+  if (offset < s_lowest)
+    s_lowest = offset;
   return FLEET_OK;
 }
 
 enum fleet_status fleet_port_ota_read(uint8_t slot, uint64_t offset, uint8_t *buf, size_t len) {
-  if (slot > 1 || offset + len > FAKE_OTA_SLOT_SIZE) return FLEET_ERR_IO;
+  if (slot > 1 || offset + len > FAKE_OTA_SLOT_SIZE)
+    return FLEET_ERR_IO;
   memcpy(buf, s_slots[slot] + offset, len);
   return FLEET_OK;
 }

@@ -15,7 +15,8 @@ uint8_t *fixture_read(const char *name, size_t *len) {
   long size = ftell(f);
   fseek(f, 0, SEEK_SET);
   uint8_t *data = malloc((size_t)size);
-  if (data == NULL || fread(data, 1, (size_t)size, f) != (size_t)size) abort();
+  if (data == NULL || fread(data, 1, (size_t)size, f) != (size_t)size)
+    abort();
   fclose(f);
   *len = (size_t)size;
   return data;

@@ -7,8 +7,10 @@ uint32_t fleet_backoff_next_delay_ms(struct fleet_backoff *b, uint32_t random) {
   for (uint32_t i = 0; i < b->failures && cap < FLEET_CONFIG_BACKOFF_MAX_MS; i++) {
     cap *= 2u;
   }
-  if (cap > FLEET_CONFIG_BACKOFF_MAX_MS) cap = FLEET_CONFIG_BACKOFF_MAX_MS;
-  if (b->failures < UINT32_MAX) b->failures++;
+  if (cap > FLEET_CONFIG_BACKOFF_MAX_MS)
+    cap = FLEET_CONFIG_BACKOFF_MAX_MS;
+  if (b->failures < UINT32_MAX)
+    b->failures++;
   uint64_t half = cap / 2u;
   return (uint32_t)(half + (half > 0 ? random % (half + 1u) : 0u));
 }

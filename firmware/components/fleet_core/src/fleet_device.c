@@ -78,7 +78,8 @@ static void prv_on_canceled(void *ctx, const char *job_id) {
   if (strcmp(job_id, dev->download_job) == 0) {
     dev->cancel_requested = true;
     dev->download_pending = false;
-    if (!dev->in_download) (void)fleet_ota_record_clear();
+    if (!dev->in_download)
+      (void)fleet_ota_record_clear();
   }
 }
 
@@ -226,9 +227,9 @@ enum fleet_status fleet_device_init(struct fleet_device *dev,
   FLEET_RETURN_IF_ERROR(fleet_ota_boot_check(&dev->boot_record, &dev->boot_outcome));
   uint64_t now = fleet_port_clock_ms();
   if (dev->boot_outcome == FLEET_OTA_BOOT_NEW_APP) {
-    dev->verify_deadline_ms = now + (config->verify_timeout_ms != 0
-                                         ? config->verify_timeout_ms
-                                         : FLEET_CONFIG_OTA_VERIFY_TIMEOUT_MS);
+    dev->verify_deadline_ms =
+        now + (config->verify_timeout_ms != 0 ? config->verify_timeout_ms
+                                              : FLEET_CONFIG_OTA_VERIFY_TIMEOUT_MS);
   }
   FLEET_LOG_INFO("serial %s, app %s (release %s), slot %u", dev->serial,
                  dev->running_descriptor_version, dev->running_release,
@@ -238,7 +239,8 @@ enum fleet_status fleet_device_init(struct fleet_device *dev,
                                            .on_message = prv_on_message,
                                            .ctx = dev};
   fleet_port_mqtt_set_callbacks(&callbacks);
-  enum fleet_status status = fleet_credentials_load(&dev->creds, dev->scratch, sizeof(dev->scratch));
+  enum fleet_status status =
+      fleet_credentials_load(&dev->creds, dev->scratch, sizeof(dev->scratch));
   if (status == FLEET_OK) {
     prv_connect_thing(dev, now);
     return FLEET_OK;
@@ -274,7 +276,8 @@ bool fleet_device_step(struct fleet_device *dev) {
       }
       break;
     case FLEET_DEVICE_OFFLINE_BACKOFF:
-      if (now >= dev->reconnect_at_ms) prv_connect_thing(dev, now);
+      if (now >= dev->reconnect_at_ms)
+        prv_connect_thing(dev, now);
       break;
     case FLEET_DEVICE_ONLINE:
       if (dev->download_pending && now >= dev->download_not_before_ms &&

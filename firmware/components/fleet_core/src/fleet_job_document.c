@@ -25,17 +25,23 @@ enum fleet_status fleet_job_document_chip_id(const char *name, uint16_t *chip_id
 }
 
 static int prv_b64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
+  if (c >= 'A' && c <= 'Z')
+    return c - 'A';
+  if (c >= 'a' && c <= 'z')
+    return c - 'a' + 26;
+  if (c >= '0' && c <= '9')
+    return c - '0' + 52;
+  if (c == '+')
+    return 62;
+  if (c == '/')
+    return 63;
   return -1;
 }
 
 enum fleet_status fleet_base64_decode(const char *in, size_t len, uint8_t *out, size_t size,
                                       size_t *out_len) {
-  if (len % 4 != 0) return FLEET_ERR_PARSE;
+  if (len % 4 != 0)
+    return FLEET_ERR_PARSE;
   size_t n = 0;
   for (size_t i = 0; i < len; i += 4) {
     int v[4];
@@ -46,24 +52,30 @@ enum fleet_status fleet_base64_decode(const char *in, size_t len, uint8_t *out, 
         v[k] = 0;
         pad++;
       } else {
-        if (pad > 0) return FLEET_ERR_PARSE; /* data after '=' */
+        if (pad > 0)
+          return FLEET_ERR_PARSE; /* data after '=' */
         v[k] = prv_b64_value(c);
-        if (v[k] < 0) return FLEET_ERR_PARSE;
+        if (v[k] < 0)
+          return FLEET_ERR_PARSE;
       }
     }
-    uint32_t triple = ((uint32_t)v[0] << 18) | ((uint32_t)v[1] << 12) | ((uint32_t)v[2] << 6) |
-                      (uint32_t)v[3];
+    uint32_t triple =
+        ((uint32_t)v[0] << 18) | ((uint32_t)v[1] << 12) | ((uint32_t)v[2] << 6) | (uint32_t)v[3];
     size_t produce = 3 - (size_t)pad;
-    if (n + produce > size) return FLEET_ERR_BUFFER_TOO_SMALL;
-    for (size_t k = 0; k < produce; k++) out[n++] = (uint8_t)(triple >> (16 - 8 * k));
+    if (n + produce > size)
+      return FLEET_ERR_BUFFER_TOO_SMALL;
+    for (size_t k = 0; k < produce; k++)
+      out[n++] = (uint8_t)(triple >> (16 - 8 * k));
   }
   *out_len = n;
   return FLEET_OK;
 }
 
 static int prv_hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
   return -1; /* ota/ writes lowercase hex */
 }
 
@@ -102,11 +114,11 @@ static enum fleet_status prv_fields(const struct fleet_json *doc, int object,
     return FLEET_ERR_JOB_DOCUMENT;
   }
   *field = "releaseId";
-  FLEET_RETURN_IF_ERROR(prv_string(doc, object, "releaseId", out->release_id,
-                                   sizeof(out->release_id)));
+  FLEET_RETURN_IF_ERROR(
+      prv_string(doc, object, "releaseId", out->release_id, sizeof(out->release_id)));
   *field = "firmware.version";
-  FLEET_RETURN_IF_ERROR(prv_string(doc, object, "firmware.version", out->version,
-                                   sizeof(out->version)));
+  FLEET_RETURN_IF_ERROR(
+      prv_string(doc, object, "firmware.version", out->version, sizeof(out->version)));
   *field = "firmware.descriptorVersion";
   FLEET_RETURN_IF_ERROR(prv_string(doc, object, "firmware.descriptorVersion",
                                    out->descriptor_version, sizeof(out->descriptor_version)));
@@ -115,10 +127,12 @@ static enum fleet_status prv_fields(const struct fleet_json *doc, int object,
   *field = "firmware.chip";
   char chip[FLEET_CHIP_NAME_MAX_LENGTH + 1];
   FLEET_RETURN_IF_ERROR(prv_string(doc, object, "firmware.chip", chip, sizeof(chip)));
-  if (fleet_job_document_chip_id(chip, &out->chip_id) != FLEET_OK) return FLEET_ERR_JOB_DOCUMENT;
+  if (fleet_job_document_chip_id(chip, &out->chip_id) != FLEET_OK)
+    return FLEET_ERR_JOB_DOCUMENT;
   *field = "firmware.size";
   FLEET_RETURN_IF_ERROR(prv_u32(doc, object, "firmware.size", &out->size));
-  if (out->size == 0) return FLEET_ERR_JOB_DOCUMENT;
+  if (out->size == 0)
+    return FLEET_ERR_JOB_DOCUMENT;
   *field = "firmware.sha256";
   char hex[65];
   size_t hex_len = 0;
@@ -130,7 +144,8 @@ static enum fleet_status prv_fields(const struct fleet_json *doc, int object,
   for (size_t i = 0; i < 32; i++) {
     int hi = prv_hex_value(hex[2 * i]);
     int lo = prv_hex_value(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return FLEET_ERR_JOB_DOCUMENT;
+    if (hi < 0 || lo < 0)
+      return FLEET_ERR_JOB_DOCUMENT;
     out->sha256[i] = (uint8_t)((hi << 4) | lo);
   }
   *field = "firmware.url";
@@ -154,17 +169,17 @@ static enum fleet_status prv_fields(const struct fleet_json *doc, int object,
     return FLEET_ERR_JOB_DOCUMENT;
   }
   *field = "firmware.keyId";
-  FLEET_RETURN_IF_ERROR(prv_string(doc, object, "firmware.keyId", out->key_id,
-                                   sizeof(out->key_id)));
+  FLEET_RETURN_IF_ERROR(
+      prv_string(doc, object, "firmware.keyId", out->key_id, sizeof(out->key_id)));
   *field = NULL;
   return FLEET_OK;
 }
 
 enum fleet_status fleet_job_document_parse(const struct fleet_json *doc, int object,
-                                           struct fleet_job_document *out,
-                                           const char **bad_field) {
+                                           struct fleet_job_document *out, const char **bad_field) {
   const char *field = "";
-  if (doc == NULL || out == NULL || object < 0) return FLEET_ERR_INVALID_ARG;
+  if (doc == NULL || out == NULL || object < 0)
+    return FLEET_ERR_INVALID_ARG;
   memset(out, 0, sizeof(*out));
   enum fleet_status status = FLEET_ERR_JOB_DOCUMENT;
   if (doc->tokens[object].type == FLEET_JSON_OBJECT) {
@@ -173,6 +188,7 @@ enum fleet_status fleet_job_document_parse(const struct fleet_json *doc, int obj
   if (status != FLEET_OK) {
     FLEET_LOG_ERROR("job document field \"%s\" is missing or invalid", field);
   }
-  if (bad_field != NULL) *bad_field = status == FLEET_OK ? NULL : field;
+  if (bad_field != NULL)
+    *bad_field = status == FLEET_OK ? NULL : field;
   return status;
 }

@@ -106,9 +106,8 @@ enum fleet_status fleet_jobs_report(struct fleet_jobs *j, enum fleet_job_status 
     snprintf(number, sizeof(number), "%llu", (unsigned long long)bytes_received);
     fleet_json_write_raw(&w, "\"bytesReceived\":");
     fleet_json_write_string(&w, number, strlen(number));
-    unsigned percent = j->document.size > 0
-                           ? (unsigned)(bytes_received * 100u / j->document.size)
-                           : 0u;
+    unsigned percent =
+        j->document.size > 0 ? (unsigned)(bytes_received * 100u / j->document.size) : 0u;
     snprintf(number, sizeof(number), "%u", percent);
     fleet_json_write_raw(&w, ",\"progress\":");
     fleet_json_write_string(&w, number, strlen(number));
@@ -143,7 +142,8 @@ static void prv_canceled(struct fleet_jobs *j) {
   j->state = FLEET_JOBS_IDLE;
   j->job_id[0] = '\0';
   j->terminal_sent = false;
-  if (j->callbacks.on_canceled != NULL) j->callbacks.on_canceled(j->callbacks.ctx, job_id);
+  if (j->callbacks.on_canceled != NULL)
+    j->callbacks.on_canceled(j->callbacks.ctx, job_id);
 }
 
 static void prv_notify_next(struct fleet_jobs *j, const struct fleet_json *doc) {
@@ -154,7 +154,8 @@ static void prv_notify_next(struct fleet_jobs *j, const struct fleet_json *doc) 
                    (unsigned long long)timestamp, (unsigned long long)j->last_notify_timestamp);
     return;
   }
-  if (timestamp != 0) j->last_notify_timestamp = timestamp;
+  if (timestamp != 0)
+    j->last_notify_timestamp = timestamp;
   char job_id[FLEET_JOB_ID_MAX_LENGTH + 1] = "";
   (void)fleet_json_get_string(doc, fleet_json_find(doc, 0, "execution.jobId"), job_id,
                               sizeof(job_id), NULL);
@@ -180,12 +181,12 @@ static void prv_start_accepted(struct fleet_jobs *j, const struct fleet_json *do
     return;
   }
   int execution = fleet_json_find(doc, 0, "execution");
-  if (execution < 0 ||
-      fleet_json_get_string(doc, fleet_json_find(doc, execution, "jobId"), j->job_id,
-                            sizeof(j->job_id), NULL) != FLEET_OK) {
+  if (execution < 0 || fleet_json_get_string(doc, fleet_json_find(doc, execution, "jobId"),
+                                             j->job_id, sizeof(j->job_id), NULL) != FLEET_OK) {
     j->state = FLEET_JOBS_IDLE;
     j->job_id[0] = '\0';
-    if (j->callbacks.on_no_job != NULL) j->callbacks.on_no_job(j->callbacks.ctx);
+    if (j->callbacks.on_no_job != NULL)
+      j->callbacks.on_no_job(j->callbacks.ctx);
     return;
   }
   j->state = FLEET_JOBS_ACTIVE;
@@ -207,7 +208,8 @@ static void prv_start_accepted(struct fleet_jobs *j, const struct fleet_json *do
   }
   FLEET_LOG_INFO("job %s: release %s (%s), %u bytes", j->job_id, j->document.release_id,
                  j->document.version, (unsigned)j->document.size);
-  if (j->callbacks.on_job != NULL) j->callbacks.on_job(j->callbacks.ctx, j->job_id, &j->document);
+  if (j->callbacks.on_job != NULL)
+    j->callbacks.on_job(j->callbacks.ctx, j->job_id, &j->document);
 }
 
 static void prv_update_reply(struct fleet_jobs *j, const char *job_id, bool accepted,
@@ -259,7 +261,8 @@ bool fleet_jobs_on_message(struct fleet_jobs *j, const char *topic, const struct
     prv_start_accepted(j, doc);
   } else if (strcmp(rest, "start-next/rejected") == 0) {
     FLEET_LOG_ERROR("start-next rejected");
-    if (j->state == FLEET_JOBS_AWAIT_START) j->state = FLEET_JOBS_IDLE;
+    if (j->state == FLEET_JOBS_AWAIT_START)
+      j->state = FLEET_JOBS_IDLE;
   } else {
     const char *slash = strchr(rest, '/');
     if (slash != NULL && (size_t)(slash - rest) <= FLEET_JOB_ID_MAX_LENGTH) {

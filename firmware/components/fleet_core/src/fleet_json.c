@@ -87,9 +87,11 @@ static int prv_string(struct prv_parser *p) {
 
 static int prv_number(struct prv_parser *p) {
   size_t start = p->pos;
-  if (p->pos < p->len && p->s[p->pos] == '-') p->pos++;
+  if (p->pos < p->len && p->s[p->pos] == '-')
+    p->pos++;
   size_t int_start = p->pos;
-  while (p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9') p->pos++;
+  while (p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9')
+    p->pos++;
   size_t int_digits = p->pos - int_start;
   if (int_digits == 0 || (int_digits > 1 && p->s[int_start] == '0')) {
     p->pos = int_start + (int_digits > 1 ? 1 : 0); /* point at the offending digit */
@@ -98,18 +100,24 @@ static int prv_number(struct prv_parser *p) {
   if (p->pos < p->len && p->s[p->pos] == '.') {
     p->pos++;
     size_t frac = p->pos;
-    while (p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9') p->pos++;
-    if (p->pos == frac) return prv_fail(p, FLEET_ERR_PARSE);
+    while (p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9')
+      p->pos++;
+    if (p->pos == frac)
+      return prv_fail(p, FLEET_ERR_PARSE);
   }
   if (p->pos < p->len && (p->s[p->pos] == 'e' || p->s[p->pos] == 'E')) {
     p->pos++;
-    if (p->pos < p->len && (p->s[p->pos] == '+' || p->s[p->pos] == '-')) p->pos++;
+    if (p->pos < p->len && (p->s[p->pos] == '+' || p->s[p->pos] == '-'))
+      p->pos++;
     size_t exp = p->pos;
-    while (p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9') p->pos++;
-    if (p->pos == exp) return prv_fail(p, FLEET_ERR_PARSE);
+    while (p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9')
+      p->pos++;
+    if (p->pos == exp)
+      return prv_fail(p, FLEET_ERR_PARSE);
   }
   int index = prv_new_token(p, FLEET_JSON_NUMBER, start);
-  if (index >= 0) p->tokens[index].end = (uint32_t)p->pos;
+  if (index >= 0)
+    p->tokens[index].end = (uint32_t)p->pos;
   return index;
 }
 
@@ -120,7 +128,8 @@ static int prv_literal(struct prv_parser *p, const char *word, enum fleet_json_t
   }
   int index = prv_new_token(p, type, p->pos);
   p->pos += n;
-  if (index >= 0) p->tokens[index].end = (uint32_t)p->pos;
+  if (index >= 0)
+    p->tokens[index].end = (uint32_t)p->pos;
   return index;
 }
 
@@ -132,7 +141,8 @@ static int prv_container(struct prv_parser *p, int depth, int is_object) {
     return prv_fail(p, FLEET_ERR_PARSE);
   }
   int index = prv_new_token(p, is_object ? FLEET_JSON_OBJECT : FLEET_JSON_ARRAY, p->pos);
-  if (index < 0) return -1;
+  if (index < 0)
+    return -1;
   char close = is_object ? '}' : ']';
   p->pos++;
   prv_skip_ws(p);
@@ -146,14 +156,18 @@ static int prv_container(struct prv_parser *p, int depth, int is_object) {
           return prv_fail(p, FLEET_ERR_PARSE);
         }
         prv_skip_ws(p);
-        if (p->pos >= p->len || p->s[p->pos] != ':') return prv_fail(p, FLEET_ERR_PARSE);
+        if (p->pos >= p->len || p->s[p->pos] != ':')
+          return prv_fail(p, FLEET_ERR_PARSE);
         p->pos++;
       }
-      if (prv_value(p, depth + 1) < 0) return -1;
+      if (prv_value(p, depth + 1) < 0)
+        return -1;
       prv_skip_ws(p);
-      if (p->pos >= p->len) return prv_fail(p, FLEET_ERR_PARSE);
+      if (p->pos >= p->len)
+        return prv_fail(p, FLEET_ERR_PARSE);
       char c = p->s[p->pos++];
-      if (c == close) break;
+      if (c == close)
+        break;
       if (c != ',') {
         p->pos--;
         return prv_fail(p, FLEET_ERR_PARSE);
@@ -167,7 +181,8 @@ static int prv_container(struct prv_parser *p, int depth, int is_object) {
 
 static int prv_value(struct prv_parser *p, int depth) {
   prv_skip_ws(p);
-  if (p->pos >= p->len) return prv_fail(p, FLEET_ERR_PARSE);
+  if (p->pos >= p->len)
+    return prv_fail(p, FLEET_ERR_PARSE);
   char c = p->s[p->pos];
   switch (c) {
     case '{':
@@ -183,7 +198,8 @@ static int prv_value(struct prv_parser *p, int depth) {
     case 'n':
       return prv_literal(p, "null", FLEET_JSON_NULL);
     default:
-      if (c == '-' || (c >= '0' && c <= '9')) return prv_number(p);
+      if (c == '-' || (c >= '0' && c <= '9'))
+        return prv_number(p);
       return prv_fail(p, FLEET_ERR_PARSE);
   }
 }
@@ -203,7 +219,8 @@ enum fleet_status fleet_json_parse(struct fleet_json *doc, const char *text, siz
     }
   }
   if (p.status != FLEET_OK) {
-    if (error_offset != NULL) *error_offset = p.pos;
+    if (error_offset != NULL)
+      *error_offset = p.pos;
     return p.status;
   }
   doc->text = text;
@@ -228,7 +245,8 @@ int fleet_json_find(const struct fleet_json *doc, int object, const char *path) 
     const char *dot = strchr(segment, '.');
     size_t n = dot != NULL ? (size_t)(dot - segment) : strlen(segment);
     const struct fleet_json_token *obj = &doc->tokens[current];
-    if (obj->type != FLEET_JSON_OBJECT) return -1;
+    if (obj->type != FLEET_JSON_OBJECT)
+      return -1;
     int found = -1;
     uint32_t i = (uint32_t)current + 1;
     while (i < obj->next) {
@@ -238,31 +256,39 @@ int fleet_json_find(const struct fleet_json *doc, int object, const char *path) 
       }
       i = doc->tokens[value].next;
     }
-    if (found < 0) return -1;
-    if (dot == NULL) return found;
+    if (found < 0)
+      return -1;
+    if (dot == NULL)
+      return found;
     current = found;
     segment = dot + 1;
   }
 }
 
 static int prv_hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
   return c - 'A' + 10;
 }
 
 static bool prv_put(char *out, size_t size, size_t *n, char c) {
-  if (*n + 1 >= size) return false;
+  if (*n + 1 >= size)
+    return false;
   out[(*n)++] = c;
   return true;
 }
 
 enum fleet_status fleet_json_get_string(const struct fleet_json *doc, int index, char *out,
                                         size_t size, size_t *out_len) {
-  if (doc == NULL || index < 0 || (size_t)index >= doc->count) return FLEET_ERR_NOT_FOUND;
-  if (out == NULL || size == 0) return FLEET_ERR_INVALID_ARG;
+  if (doc == NULL || index < 0 || (size_t)index >= doc->count)
+    return FLEET_ERR_NOT_FOUND;
+  if (out == NULL || size == 0)
+    return FLEET_ERR_INVALID_ARG;
   const struct fleet_json_token *t = &doc->tokens[index];
-  if (t->type != FLEET_JSON_STRING) return FLEET_ERR_PARSE;
+  if (t->type != FLEET_JSON_STRING)
+    return FLEET_ERR_PARSE;
   size_t n = 0;
   bool ok = true;
   for (uint32_t i = t->start; i < t->end && ok; i++) {
@@ -280,7 +306,8 @@ enum fleet_status fleet_json_get_string(const struct fleet_json *doc, int index,
       continue;
     }
     uint32_t cp = 0;
-    for (int k = 1; k <= 4; k++) cp = (cp << 4) | (uint32_t)prv_hex_value(doc->text[i + k]);
+    for (int k = 1; k <= 4; k++)
+      cp = (cp << 4) | (uint32_t)prv_hex_value(doc->text[i + k]);
     i += 4;
     if (cp >= 0xD800 && cp <= 0xDFFF) {
       return FLEET_ERR_PARSE; /* surrogate pairs never occur in the messages we read */
@@ -297,21 +324,27 @@ enum fleet_status fleet_json_get_string(const struct fleet_json *doc, int index,
     }
   }
   out[n] = '\0';
-  if (!ok) return FLEET_ERR_BUFFER_TOO_SMALL;
-  if (out_len != NULL) *out_len = n;
+  if (!ok)
+    return FLEET_ERR_BUFFER_TOO_SMALL;
+  if (out_len != NULL)
+    *out_len = n;
   return FLEET_OK;
 }
 
 enum fleet_status fleet_json_get_u64(const struct fleet_json *doc, int index, uint64_t *out) {
-  if (doc == NULL || index < 0 || (size_t)index >= doc->count) return FLEET_ERR_NOT_FOUND;
+  if (doc == NULL || index < 0 || (size_t)index >= doc->count)
+    return FLEET_ERR_NOT_FOUND;
   const struct fleet_json_token *t = &doc->tokens[index];
-  if (t->type != FLEET_JSON_NUMBER) return FLEET_ERR_PARSE;
+  if (t->type != FLEET_JSON_NUMBER)
+    return FLEET_ERR_PARSE;
   uint64_t value = 0;
   for (uint32_t i = t->start; i < t->end; i++) {
     char c = doc->text[i];
-    if (c < '0' || c > '9') return FLEET_ERR_PARSE;
+    if (c < '0' || c > '9')
+      return FLEET_ERR_PARSE;
     uint64_t digit = (uint64_t)(c - '0');
-    if (value > (UINT64_MAX - digit) / 10u) return FLEET_ERR_PARSE;
+    if (value > (UINT64_MAX - digit) / 10u)
+      return FLEET_ERR_PARSE;
     value = value * 10u + digit;
   }
   *out = value;
@@ -319,8 +352,10 @@ enum fleet_status fleet_json_get_u64(const struct fleet_json *doc, int index, ui
 }
 
 bool fleet_json_string_equals(const struct fleet_json *doc, int index, const char *str) {
-  if (doc == NULL || str == NULL || index < 0 || (size_t)index >= doc->count) return false;
-  if (doc->tokens[index].type != FLEET_JSON_STRING) return false;
+  if (doc == NULL || str == NULL || index < 0 || (size_t)index >= doc->count)
+    return false;
+  if (doc->tokens[index].type != FLEET_JSON_STRING)
+    return false;
   return prv_key_equals(doc, index, str, strlen(str));
 }
 
@@ -329,11 +364,13 @@ void fleet_json_writer_init(struct fleet_json_writer *w, char *buf, size_t size)
   w->size = size;
   w->len = 0;
   w->overflow = size == 0;
-  if (size > 0) buf[0] = '\0';
+  if (size > 0)
+    buf[0] = '\0';
 }
 
 static void prv_write_char(struct fleet_json_writer *w, char c) {
-  if (w->overflow) return;
+  if (w->overflow)
+    return;
   if (w->len + 1 >= w->size) {
     w->overflow = true;
     return;
@@ -343,7 +380,8 @@ static void prv_write_char(struct fleet_json_writer *w, char c) {
 }
 
 void fleet_json_write_raw(struct fleet_json_writer *w, const char *text) {
-  while (*text != '\0') prv_write_char(w, *text++);
+  while (*text != '\0')
+    prv_write_char(w, *text++);
 }
 
 void fleet_json_write_string(struct fleet_json_writer *w, const char *str, size_t len) {
@@ -376,7 +414,8 @@ void fleet_json_write_u64(struct fleet_json_writer *w, uint64_t value) {
     digits[n++] = (char)('0' + value % 10u);
     value /= 10u;
   } while (value != 0);
-  while (n > 0) prv_write_char(w, digits[--n]);
+  while (n > 0)
+    prv_write_char(w, digits[--n]);
 }
 
 enum fleet_status fleet_json_writer_finish(const struct fleet_json_writer *w) {

@@ -27,8 +27,8 @@ enum fleet_status fleet_ota_boot_check(struct fleet_ota_record *record,
       FLEET_RETURN_IF_ERROR(fleet_port_ota_running_state(&state));
       /* VALID here means a crash after marking valid but before clearing the record: report
        * SUCCEEDED again (the update is idempotent) and finish. */
-      FLEET_LOG_INFO("first boot of release %s (job %s)%s", record->release_version,
-                     record->job_id, state == FLEET_OTA_IMAGE_PENDING_VERIFY ? ", pending verify" : "");
+      FLEET_LOG_INFO("first boot of release %s (job %s)%s", record->release_version, record->job_id,
+                     state == FLEET_OTA_IMAGE_PENDING_VERIFY ? ", pending verify" : "");
       *outcome = FLEET_OTA_BOOT_NEW_APP;
     } else {
       FLEET_LOG_ERROR("release %s did not confirm itself: the bootloader rolled back to slot %u",

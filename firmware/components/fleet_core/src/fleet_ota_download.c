@@ -76,7 +76,8 @@ enum fleet_status fleet_ota_record_clear(void) {
 
 /* Write the buffered block to the slot (after the verifier has seen it). */
 static enum fleet_status prv_write_block(struct fleet_ota *ota) {
-  if (ota->buffered == 0) return FLEET_OK;
+  if (ota->buffered == 0)
+    return FLEET_OK;
   FLEET_RETURN_IF_ERROR(fleet_ota_verifier_update(&ota->verifier, ota->buf, ota->buffered));
   FLEET_RETURN_IF_ERROR(
       fleet_port_ota_write(ota->record.target_slot, ota->offset, ota->buf, ota->buffered));
@@ -128,7 +129,8 @@ static enum fleet_status prv_on_body(void *ctx, const uint8_t *data, size_t len)
   struct fleet_ota *ota = ctx;
   while (len > 0) {
     size_t take = sizeof(ota->buf) - ota->buffered;
-    if (take > len) take = len;
+    if (take > len)
+      take = len;
     memcpy(ota->buf + ota->buffered, data, take);
     ota->buffered += take;
     data += take;
@@ -206,7 +208,8 @@ enum fleet_status fleet_ota_download(struct fleet_ota *ota, const char *job_id,
     return FLEET_ERR_INVALID_ARG;
   }
   memset(ota, 0, sizeof(*ota));
-  if (hooks != NULL) ota->hooks = *hooks;
+  if (hooks != NULL)
+    ota->hooks = *hooks;
   enum fleet_status status = prv_prepare(ota, job_id, doc, facts);
   char range[FLEET_RANGE_HEADER_MAX_LENGTH];
   if (status == FLEET_OK && ota->offset > 0) {
@@ -217,12 +220,17 @@ enum fleet_status fleet_ota_download(struct fleet_ota *ota, const char *job_id,
     struct fleet_http_response_handler handler = {
         .on_headers = prv_on_headers, .on_body = prv_on_body, .ctx = ota};
     status = fleet_port_http_get(doc->url, ota->offset > 0 ? range : NULL, &handler);
-    if (ota->failure != FLEET_OK) status = ota->failure;
+    if (ota->failure != FLEET_OK)
+      status = ota->failure;
   }
-  if (status == FLEET_OK) status = prv_write_block(ota); /* the last, partial block */
-  if (status == FLEET_OK) status = fleet_ota_verifier_finish(&ota->verifier, NULL);
-  if (status == FLEET_OK) status = fleet_port_ota_flush(ota->record.target_slot);
-  if (status == FLEET_OK) status = fleet_port_ota_set_boot_slot(ota->record.target_slot);
+  if (status == FLEET_OK)
+    status = prv_write_block(ota); /* the last, partial block */
+  if (status == FLEET_OK)
+    status = fleet_ota_verifier_finish(&ota->verifier, NULL);
+  if (status == FLEET_OK)
+    status = fleet_port_ota_flush(ota->record.target_slot);
+  if (status == FLEET_OK)
+    status = fleet_port_ota_set_boot_slot(ota->record.target_slot);
   if (status == FLEET_OK) {
     ota->record.phase = FLEET_OTA_PHASE_INSTALLED;
     ota->record.written = ota->record.size;

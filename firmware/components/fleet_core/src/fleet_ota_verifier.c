@@ -30,8 +30,8 @@ enum fleet_status fleet_ota_verifier_begin(struct fleet_ota_verifier *v,
 /* Runs once, when the first FLEET_APP_IMAGE_PREFIX_LENGTH bytes are in. */
 static enum fleet_status prv_check_prefix(struct fleet_ota_verifier *v) {
   size_t offset = 0;
-  FLEET_RETURN_IF_ERROR(fleet_app_image_parse_prefix(v->prefix, sizeof(v->prefix), &v->info,
-                                                     &offset));
+  FLEET_RETURN_IF_ERROR(
+      fleet_app_image_parse_prefix(v->prefix, sizeof(v->prefix), &v->info, &offset));
   if (v->info.chip_id != v->expect.chip_id) {
     FLEET_LOG_ERROR("image chip_id 0x%04x at offset 12, this device is 0x%04x", v->info.chip_id,
                     v->expect.chip_id);
@@ -56,8 +56,8 @@ static enum fleet_status prv_check_prefix(struct fleet_ota_verifier *v) {
         return FLEET_ERR_VERSION_MISMATCH;
       }
     } else {
-      FLEET_LOG_INFO("image version \"%s\" is a development id; job declares %s",
-                     v->info.version, candidate);
+      FLEET_LOG_INFO("image version \"%s\" is a development id; job declares %s", v->info.version,
+                     candidate);
     }
   }
   struct fleet_version_policy_input policy = {
@@ -85,16 +85,19 @@ enum fleet_status fleet_ota_verifier_update(struct fleet_ota_verifier *v, const 
   }
   if (v->received < sizeof(v->prefix)) {
     size_t take = sizeof(v->prefix) - (size_t)v->received;
-    if (take > len) take = len;
+    if (take > len)
+      take = len;
     memcpy(v->prefix + v->received, data, take);
     if (v->received + take == sizeof(v->prefix)) {
       enum fleet_status status = prv_check_prefix(v);
-      if (status != FLEET_OK) return prv_fail(v, status);
+      if (status != FLEET_OK)
+        return prv_fail(v, status);
       v->prefix_checked = true;
     }
   }
   enum fleet_status status = fleet_port_crypto_sha256_update(&v->sha, data, len);
-  if (status != FLEET_OK) return prv_fail(v, status);
+  if (status != FLEET_OK)
+    return prv_fail(v, status);
   v->received += len;
   return FLEET_OK;
 }
@@ -105,9 +108,12 @@ enum fleet_status fleet_ota_verifier_finish(struct fleet_ota_verifier *v, uint8_
   }
   uint8_t hash[32];
   enum fleet_status status = fleet_port_crypto_sha256_finish(&v->sha, hash);
-  if (digest != NULL) memcpy(digest, hash, sizeof(hash));
-  if (v->failure != FLEET_OK) return v->failure;
-  if (status != FLEET_OK) return prv_fail(v, status);
+  if (digest != NULL)
+    memcpy(digest, hash, sizeof(hash));
+  if (v->failure != FLEET_OK)
+    return v->failure;
+  if (status != FLEET_OK)
+    return prv_fail(v, status);
   if (v->received != v->expect.size || !v->prefix_checked) {
     FLEET_LOG_ERROR("image is %llu bytes, expected %llu", (unsigned long long)v->received,
                     (unsigned long long)v->expect.size);

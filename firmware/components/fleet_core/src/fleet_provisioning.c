@@ -87,7 +87,8 @@ void fleet_provisioning_on_connected(struct fleet_provisioning *p, uint64_t now_
   }
   /* Subscribe before publishing: replies go only to subscribers (fleet-provision-api.html). */
   enum fleet_status status = prv_subscribe_all(p);
-  if (status == FLEET_OK) status = prv_publish_csr(p);
+  if (status == FLEET_OK)
+    status = prv_publish_csr(p);
   if (status != FLEET_OK) {
     prv_fail(p, fleet_status_to_str(status), now_ms);
     return;
@@ -113,7 +114,8 @@ static void prv_rejected(struct fleet_provisioning *p, const char *what,
   char code[32] = "unknown";
   char message[FLEET_REASON_MAX_LENGTH + 1] = "";
   if (doc != NULL) {
-    (void)fleet_json_get_string(doc, fleet_json_find(doc, 0, "errorCode"), code, sizeof(code), NULL);
+    (void)fleet_json_get_string(doc, fleet_json_find(doc, 0, "errorCode"), code, sizeof(code),
+                                NULL);
     (void)fleet_json_get_string(doc, fleet_json_find(doc, 0, "errorMessage"), message,
                                 sizeof(message), NULL);
   }
@@ -142,7 +144,8 @@ static void prv_certificate_accepted(struct fleet_provisioning *p, const struct 
   fleet_json_write_string(&w, p->serial, strlen(p->serial));
   fleet_json_write_raw(&w, "}}");
   enum fleet_status status = fleet_json_writer_finish(&w);
-  if (status == FLEET_OK) status = fleet_port_mqtt_publish(topic, s_payload, w.len);
+  if (status == FLEET_OK)
+    status = fleet_port_mqtt_publish(topic, s_payload, w.len);
   if (status != FLEET_OK) {
     prv_fail(p, fleet_status_to_str(status), now_ms);
     return;

@@ -29,7 +29,8 @@ enum fleet_status fleet_range_format(uint64_t offset, char *buf, size_t size) {
   }
   memcpy(buf, kPrefix, sizeof(kPrefix) - 1);
   size_t pos = sizeof(kPrefix) - 1;
-  while (n > 0) buf[pos++] = digits[--n];
+  while (n > 0)
+    buf[pos++] = digits[--n];
   buf[pos++] = '-';
   buf[pos] = '\0';
   return FLEET_OK;
@@ -39,10 +40,12 @@ enum fleet_status fleet_range_format(uint64_t offset, char *buf, size_t size) {
 static int prv_parse_u64(const char **s, uint64_t *out) {
   const char *p = *s;
   uint64_t value = 0;
-  if (*p < '0' || *p > '9') return 0;
+  if (*p < '0' || *p > '9')
+    return 0;
   while (*p >= '0' && *p <= '9') {
     uint64_t digit = (uint64_t)(*p - '0');
-    if (value > (UINT64_MAX - digit) / 10u) return 0;
+    if (value > (UINT64_MAX - digit) / 10u)
+      return 0;
     value = value * 10u + digit;
     p++;
   }
@@ -55,7 +58,8 @@ static int prv_parse_u64(const char **s, uint64_t *out) {
 static int prv_parse_content_range(const char *s, uint64_t *first, uint64_t *last,
                                    uint64_t *complete, int *complete_known) {
   static const char kUnit[] = "bytes ";
-  if (strncmp(s, kUnit, sizeof(kUnit) - 1) != 0) return 0;
+  if (strncmp(s, kUnit, sizeof(kUnit) - 1) != 0)
+    return 0;
   s += sizeof(kUnit) - 1;
   if (!prv_parse_u64(&s, first) || *s++ != '-' || !prv_parse_u64(&s, last) || *s++ != '/') {
     return 0;
@@ -65,9 +69,11 @@ static int prv_parse_content_range(const char *s, uint64_t *first, uint64_t *las
     s++;
   } else {
     *complete_known = 1;
-    if (!prv_parse_u64(&s, complete)) return 0;
+    if (!prv_parse_u64(&s, complete))
+      return 0;
   }
-  while (*s == ' ' || *s == '\r' || *s == '\n') s++;
+  while (*s == ' ' || *s == '\r' || *s == '\n')
+    s++;
   return *s == '\0' && *first <= *last;
 }
 
@@ -99,9 +105,8 @@ enum fleet_status fleet_range_check_response(uint64_t requested, uint64_t total,
   if (content_range == NULL ||
       !prv_parse_content_range(content_range, &first, &last, &complete, &complete_known)) {
     FLEET_LOG_ERROR("206 with Content-Range \"%s\", expected \"bytes %llu-%llu/%llu\"",
-                    content_range != NULL ? content_range : "(none)",
-                    (unsigned long long)requested, (unsigned long long)(total - 1),
-                    (unsigned long long)total);
+                    content_range != NULL ? content_range : "(none)", (unsigned long long)requested,
+                    (unsigned long long)(total - 1), (unsigned long long)total);
     return FLEET_ERR_HTTP_RANGE;
   }
   if (first != requested || (complete_known && complete != total) || last >= total) {

@@ -125,8 +125,10 @@ static int prv_cmp_identifier(const char *a, size_t a_len, const char *b, size_t
 
 int fleet_version_compare(const struct fleet_version *a, const struct fleet_version *b) {
   int c = prv_cmp_u32(a->major, b->major);
-  if (c == 0) c = prv_cmp_u32(a->minor, b->minor);
-  if (c == 0) c = prv_cmp_u32(a->patch, b->patch);
+  if (c == 0)
+    c = prv_cmp_u32(a->minor, b->minor);
+  if (c == 0)
+    c = prv_cmp_u32(a->patch, b->patch);
   if (c != 0) {
     return c;
   }
@@ -139,8 +141,10 @@ int fleet_version_compare(const struct fleet_version *a, const struct fleet_vers
   while (ia < a->prerelease_len && ib < b->prerelease_len) {
     size_t ea = ia;
     size_t eb = ib;
-    while (ea < a->prerelease_len && a->prerelease[ea] != '.') ea++;
-    while (eb < b->prerelease_len && b->prerelease[eb] != '.') eb++;
+    while (ea < a->prerelease_len && a->prerelease[ea] != '.')
+      ea++;
+    while (eb < b->prerelease_len && b->prerelease[eb] != '.')
+      eb++;
     c = prv_cmp_identifier(a->prerelease + ia, ea - ia, b->prerelease + ib, eb - ib);
     if (c != 0) {
       return c;
@@ -172,8 +176,7 @@ enum fleet_status fleet_version_policy_check(const struct fleet_version_policy_i
     return FLEET_ERR_VERSION_FORMAT;
   }
   struct fleet_version running;
-  if (fleet_version_parse(in->running_version, strlen(in->running_version), &running) !=
-      FLEET_OK) {
+  if (fleet_version_parse(in->running_version, strlen(in->running_version), &running) != FLEET_OK) {
     FLEET_LOG_WARN("running version \"%s\" is not semver; accepting %s", in->running_version,
                    in->candidate_version);
     return FLEET_OK;

@@ -36,7 +36,7 @@ struct fleet_app_image_info {
   uint8_t segment_count;
   uint8_t hash_appended;
   uint32_t secure_version;
-  char version[FLEET_VERSION_MAX_LENGTH + 1];                /**< NUL-terminated. */
+  char version[FLEET_VERSION_MAX_LENGTH + 1];               /**< NUL-terminated. */
   char project_name[FLEET_APP_PROJECT_NAME_MAX_LENGTH + 1]; /**< NUL-terminated. */
 };
 

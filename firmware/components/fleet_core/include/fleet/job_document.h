@@ -63,8 +63,7 @@ struct fleet_job_document {
  * @return FLEET_OK or FLEET_ERR_JOB_DOCUMENT.
  */
 enum fleet_status fleet_job_document_parse(const struct fleet_json *doc, int object,
-                                           struct fleet_job_document *out,
-                                           const char **bad_field);
+                                           struct fleet_job_document *out, const char **bad_field);
 
 /**
  * Chip id of an esptool chip name ("esp32" → 0x0000), as RELEASE_CHIPS in ota/release-manifest.ts.

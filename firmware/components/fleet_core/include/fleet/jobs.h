@@ -3,11 +3,11 @@
  * @brief AWS IoT Jobs client over the MQTT API ("Jobs device MQTT API operations",
  *        https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html).
  *
- * On connect: subscribe to notify-next and the start-next replies, then StartNextPendingJobExecution.
- * A notify-next naming a new job triggers start-next again; one naming the job already running is
- * a duplicate; one older than the last seen (timestamp) is stale; one that no longer names the
- * running job means it was canceled (or removed), as does an update rejected with
- * TerminalStateReached. Progress goes to $aws/things/<thing>/jobs/<jobId>/update as
+ * On connect: subscribe to notify-next and the start-next replies, then
+ * StartNextPendingJobExecution. A notify-next naming a new job triggers start-next again; one
+ * naming the job already running is a duplicate; one older than the last seen (timestamp) is stale;
+ * one that no longer names the running job means it was canceled (or removed), as does an update
+ * rejected with TerminalStateReached. Progress goes to $aws/things/<thing>/jobs/<jobId>/update as
  * IN_PROGRESS with statusDetails; the end as SUCCEEDED or FAILED with a reason.
  */
 #pragma once

@@ -26,7 +26,7 @@ extern "C" {
 enum fleet_json_type {
   FLEET_JSON_OBJECT = 1,
   FLEET_JSON_ARRAY,
-  FLEET_JSON_STRING,    /**< start/end exclude the quotes; escapes are not decoded. */
+  FLEET_JSON_STRING, /**< start/end exclude the quotes; escapes are not decoded. */
   FLEET_JSON_NUMBER,
   FLEET_JSON_BOOL,
   FLEET_JSON_NULL,

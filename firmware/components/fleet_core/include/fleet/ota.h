@@ -10,10 +10,10 @@
  * INSTALLED; the caller reboots.
  *
  * Boot: the record tells the new app which job it came from. Running from the target slot in
- * PENDING_VERIFY: report SUCCEEDED, then mark the app valid (esp_ota_mark_app_valid_cancel_rollback)
- * once the report is accepted; if that does not happen within FLEET_CONFIG_OTA_VERIFY_TIMEOUT_MS,
- * roll back. Running from the previous slot with an INSTALLED record: the bootloader rolled back;
- * report FAILED with reason "rollback".
+ * PENDING_VERIFY: report SUCCEEDED, then mark the app valid
+ * (esp_ota_mark_app_valid_cancel_rollback) once the report is accepted; if that does not happen
+ * within FLEET_CONFIG_OTA_VERIFY_TIMEOUT_MS, roll back. Running from the previous slot with an
+ * INSTALLED record: the bootloader rolled back; report FAILED with reason "rollback".
  */
 #pragma once
 
@@ -58,10 +58,10 @@ struct fleet_ota_record {
 
 /** What the boot check found. */
 enum fleet_ota_boot_outcome {
-  FLEET_OTA_BOOT_NORMAL,        /**< No OTA to finish. */
-  FLEET_OTA_BOOT_NEW_APP,       /**< First boot of the new app: report SUCCEEDED, then mark valid. */
-  FLEET_OTA_BOOT_ROLLED_BACK,   /**< Back on the old app: report FAILED "rollback". */
-  FLEET_OTA_BOOT_RESUMABLE,     /**< A download was interrupted; it resumes when the job returns. */
+  FLEET_OTA_BOOT_NORMAL,      /**< No OTA to finish. */
+  FLEET_OTA_BOOT_NEW_APP,     /**< First boot of the new app: report SUCCEEDED, then mark valid. */
+  FLEET_OTA_BOOT_ROLLED_BACK, /**< Back on the old app: report FAILED "rollback". */
+  FLEET_OTA_BOOT_RESUMABLE,   /**< A download was interrupted; it resumes when the job returns. */
 };
 
 /** Device facts the download checks the image against. */

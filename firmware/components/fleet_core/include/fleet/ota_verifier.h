@@ -31,15 +31,15 @@ extern "C" {
 
 /** What the image must match; pointed-to data must outlive the verifier. */
 struct fleet_ota_expectation {
-  uint64_t size;                 /**< Exact size of the file in bytes. */
-  const uint8_t *sha256;         /**< 32 bytes expected, or NULL to skip the hash comparison. */
-  const uint8_t *signature_der;  /**< Detached ECDSA signature (DER). */
-  size_t signature_len;          /**< Length of @ref signature_der. */
-  const char *public_key_pem;    /**< Key the signature must verify against. */
-  const char *declared_version;  /**< Version the job document declares; NULL: the descriptor's. */
+  uint64_t size;                  /**< Exact size of the file in bytes. */
+  const uint8_t *sha256;          /**< 32 bytes expected, or NULL to skip the hash comparison. */
+  const uint8_t *signature_der;   /**< Detached ECDSA signature (DER). */
+  size_t signature_len;           /**< Length of @ref signature_der. */
+  const char *public_key_pem;     /**< Key the signature must verify against. */
+  const char *declared_version;   /**< Version the job document declares; NULL: the descriptor's. */
   const char *descriptor_version; /**< Exact esp_app_desc_t.version expected; NULL: not checked. */
-  uint16_t chip_id;              /**< This device's chip id. */
-  const char *running_version;   /**< Version of the running app. */
+  uint16_t chip_id;               /**< This device's chip id. */
+  const char *running_version;    /**< Version of the running app. */
   uint32_t running_secure_version;
   uint32_t secure_version_floor; /**< Anti-rollback eFuse value. */
 };

@@ -38,11 +38,11 @@ extern "C" {
 /** Where the state machine is. */
 enum fleet_provisioning_state {
   FLEET_PROVISIONING_IDLE,
-  FLEET_PROVISIONING_CONNECTING,         /**< Claim connection requested. */
-  FLEET_PROVISIONING_AWAIT_CERTIFICATE,  /**< CSR published. */
-  FLEET_PROVISIONING_AWAIT_THING,        /**< RegisterThing published. */
-  FLEET_PROVISIONING_BACKOFF,            /**< Waiting before the next attempt. */
-  FLEET_PROVISIONING_DONE,               /**< Credentials stored. */
+  FLEET_PROVISIONING_CONNECTING,        /**< Claim connection requested. */
+  FLEET_PROVISIONING_AWAIT_CERTIFICATE, /**< CSR published. */
+  FLEET_PROVISIONING_AWAIT_THING,       /**< RegisterThing published. */
+  FLEET_PROVISIONING_BACKOFF,           /**< Waiting before the next attempt. */
+  FLEET_PROVISIONING_DONE,              /**< Credentials stored. */
 };
 
 /** State and fixed buffers of one provisioning run (~6 KB). */
@@ -53,7 +53,7 @@ struct fleet_provisioning {
   struct fleet_credentials creds; /**< Filled as the replies arrive. */
   char token[FLEET_OWNERSHIP_TOKEN_MAX_LENGTH + 1];
   char reason[FLEET_REASON_MAX_LENGTH + 1]; /**< Why the last attempt failed. */
-  uint64_t deadline_ms; /**< Reply timeout or end of backoff. */
+  uint64_t deadline_ms;                     /**< Reply timeout or end of backoff. */
   struct fleet_backoff backoff;
   uint32_t attempts;
 };
