@@ -151,15 +151,16 @@ export function xorChecksum(data: Uint8Array, seed: number): number {
   for (; i < aligned && i < data.length; i++) acc ^= data[i];
   const words = Math.floor((data.length - i) / 4);
   if (words > 0) {
-    const w = new Uint32Array(data.buffer, data.byteOffset + i, words);
+    // Int32Array, not Uint32Array: V8 keeps int32 values unboxed, words ≥ 2^31 would not be
+    const w = new Int32Array(data.buffer, data.byteOffset + i, words);
     let a = 0;
     let b = 0;
     let j = 0;
-    for (; j + 1 < words; j += 2) {
-      a ^= w[j];
-      b ^= w[j + 1];
+    for (; j + 7 < words; j += 8) {
+      a ^= w[j] ^ w[j + 1] ^ w[j + 2] ^ w[j + 3];
+      b ^= w[j + 4] ^ w[j + 5] ^ w[j + 6] ^ w[j + 7];
     }
-    if (j < words) a ^= w[j];
+    for (; j < words; j++) a ^= w[j];
     const x = a ^ b;
     acc ^= (x ^ (x >>> 8) ^ (x >>> 16) ^ (x >>> 24)) & 0xff;
     i += words * 4;

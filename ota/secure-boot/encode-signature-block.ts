@@ -34,6 +34,15 @@ function jwkInt(value: string | undefined): bigint {
  * `_get_sbv2_rsa_primitives`: `rr = 1 << (key_size * 2)`, `m = -modinv(n, 1 << 32)`).
  */
 export function rsaKeyMaterial(publicKey: KeyObject): Buffer {
+  let material = materialCache.get(publicKey);
+  if (!material) materialCache.set(publicKey, (material = computeRsaKeyMaterial(publicKey)));
+  return material;
+}
+
+/** Key material per key object: R = 2^6144 mod n costs a big division, keys are reused. */
+const materialCache = new WeakMap<KeyObject, Buffer>();
+
+function computeRsaKeyMaterial(publicKey: KeyObject): Buffer {
   const jwk = publicKey.export({ format: 'jwk' });
   const n = jwkInt(jwk.n);
   const e = jwkInt(jwk.e);

@@ -123,7 +123,7 @@ export class ImageSigner {
     };
   }
 
-  /** Signs the content digest and checks the new block with the signer's public key. */
+  /** Signs the content digest; checks the new block with the public key if the signer is remote. */
   private async signBlock(digest: Buffer, index: number, sectorStart: number): Promise<Buffer> {
     const { signer } = this.options;
     const publicKey = await signer.getPublicKey();
@@ -132,7 +132,7 @@ export class ImageSigner {
     const block =
       algorithm === 'RSA-PSS-3072' ? encodeRsaBlock(digest, publicKey, signature) : encodeEcdsaP256Block(digest, publicKey, signature);
     const parsed = parseSignatureBlock(block, index, sectorStart);
-    if (!parsed || !verifySignatureBlock(parsed, digest, publicKey).verified) {
+    if (!parsed || (signer.verifyAfterSigning && !verifySignatureBlock(parsed, digest, publicKey).verified)) {
       throw new SigningError(`signature from key ${signer.keyId} does not verify with its own public key`);
     }
     return block;

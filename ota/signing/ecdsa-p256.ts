@@ -8,12 +8,15 @@
  * signed twice with the same local key byte-identical (content-addressed storage stays
  * idempotent). Every signature is checked against `node:crypto`'s verifier in the tests.
  *
- * Not constant-time (BigInt arithmetic): meant for local development keys; production keys
- * stay in KMS, which signs digests itself.
+ * Scalar multiplications run in OpenSSL through `createECDH('prime256v1')` (k·G is the public key
+ * of private key k; `computeSecret` gives the x of k·Q), the rest (two point additions, s) in
+ * BigInt; the pure BigInt ladder below is kept as the reference and the fallback. Not
+ * constant-time: meant for local development keys; production keys stay in KMS, which signs
+ * digests itself.
  *
  * Curve parameters: SEC 2 v2 §2.4.2 (secp256r1) / FIPS 186-4 D.1.2.3. Nonce: RFC 6979 §3.2.
  */
-import { createHmac } from 'node:crypto';
+import { createECDH, createHmac } from 'node:crypto';
 
 const P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
 const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -45,8 +48,18 @@ function powMod(base: bigint, exp: bigint, m: bigint): bigint {
   return result;
 }
 
-/** Inverse modulo a prime (Fermat). */
-const invMod = (a: bigint, m: bigint): bigint => powMod(a, m - 2n, m);
+/** Inverse modulo m (extended Euclid; several times faster than Fermat's a^(m−2) in BigInt). */
+function invMod(a: bigint, m: bigint): bigint {
+  let [r0, r1] = [mod(a, m), m];
+  let [s0, s1] = [1n, 0n];
+  while (r1 !== 0n) {
+    const q = r0 / r1;
+    [r0, r1] = [r1, r0 - q * r1];
+    [s0, s1] = [s1, s0 - q * s1];
+  }
+  if (r0 !== 1n) throw new RangeError('not invertible');
+  return mod(s0, m);
+}
 
 // Jacobian doubling and addition for a = -3 (dbl-2001-b, add-2007-bl shapes from the EFD).
 function double([x, y, z]: Jacobian): Jacobian {
@@ -101,6 +114,41 @@ function toAffine([x, y, z]: Jacobian): AffinePoint | undefined {
   const zi = invMod(z, P);
   const zi2 = (zi * zi) % P;
   return { x: (x * zi2) % P, y: (((y * zi2) % P) * zi) % P };
+}
+
+/** k·G through OpenSSL (0 < k < n). */
+function multiplyG(k: bigint): AffinePoint | undefined {
+  if (k <= 0n || k >= N) return toAffine(multiply(mod(k, N), { x: GX, y: GY }));
+  const ecdh = createECDH('prime256v1');
+  ecdh.setPrivateKey(bigIntToBytes(k, 32));
+  const pub = ecdh.getPublicKey(); // 0x04 ‖ X ‖ Y (SEC 1 §2.3.3)
+  return { x: bytesToBigInt(pub.subarray(1, 33)), y: bytesToBigInt(pub.subarray(33, 65)) };
+}
+
+/** x of k·Q through OpenSSL ECDH, which also rejects a Q off the curve (throws). */
+function multiplyX(k: bigint, q: AffinePoint): bigint {
+  const ecdh = createECDH('prime256v1');
+  ecdh.setPrivateKey(bigIntToBytes(k, 32));
+  return bytesToBigInt(ecdh.computeSecret(Buffer.concat([Buffer.from([4]), bigIntToBytes(q.x, 32), bigIntToBytes(q.y, 32)])));
+}
+
+/**
+ * k·Q as a full point: OpenSSL gives x(k·Q) and x((k+1)·Q); y of k·Q is one of the two square
+ * roots of x³ − 3x + b (p ≡ 3 mod 4, so a root is rhs^((p+1)/4)), the one for which k·Q + Q has
+ * the second x. Falls back to the BigInt ladder at the edges (k + 1 = n).
+ */
+function multiplyPoint(k: bigint, q: AffinePoint): AffinePoint | undefined {
+  if (k <= 0n || k + 1n >= N) return toAffine(multiply(mod(k, N), q));
+  const x1 = multiplyX(k, q);
+  const x2 = multiplyX(k + 1n, q);
+  const rhs = mod(x1 * x1 * x1 - 3n * x1 + B, P);
+  const y = powMod(rhs, (P + 1n) / 4n, P);
+  if ((y * y) % P !== rhs) return undefined;
+  for (const candidate of [y, P - y]) {
+    const next = toAffine(add([x1, candidate, 1n], [q.x, q.y, 1n]));
+    if (next && next.x === x2) return { x: x1, y: candidate };
+  }
+  return undefined;
 }
 
 /** True if `q` is a point of P-256 (not infinity). */
@@ -159,7 +207,7 @@ export function signDigestP256(d: bigint, digest: Uint8Array): EcdsaSignature {
   if (d <= 0n || d >= N) throw new RangeError('private scalar out of range');
   const z = bytesToBigInt(digest);
   const k = rfc6979Nonce(d, digest);
-  const point = toAffine(multiply(k, { x: GX, y: GY }));
+  const point = multiplyG(k);
   const r = point ? point.x % N : 0n;
   const s = mod(invMod(k, N) * (z + r * d), N);
   // r or s of zero happens with probability ~2^-256; RFC 6979 would loop, we refuse loudly.
@@ -174,13 +222,21 @@ export function verifyDigestP256(q: AffinePoint, digest: Uint8Array, { r, s }: E
   const w = invMod(s, N);
   const u1 = (bytesToBigInt(digest) * w) % N;
   const u2 = (r * w) % N;
-  const point = toAffine(add(multiply(u1, { x: GX, y: GY }), multiply(u2, q)));
-  return point !== undefined && point.x % N === r;
+  let a: AffinePoint | undefined;
+  let b: AffinePoint | undefined;
+  try {
+    a = multiplyG(u1);
+    b = multiplyPoint(u2, q);
+  } catch {
+    return false; // OpenSSL refused the point
+  }
+  const sum = a && b ? toAffine(add([a.x, a.y, 1n], [b.x, b.y, 1n])) : (a ?? b);
+  return sum !== undefined && sum.x % N === r;
 }
 
 /** The public point of private scalar `d`. */
 export function publicPointP256(d: bigint): AffinePoint {
-  const point = toAffine(multiply(d, { x: GX, y: GY }));
+  const point = toAffine(multiply(d, { x: GX, y: GY })); // the BigInt reference ladder
   if (!point) throw new RangeError('private scalar out of range');
   return point;
 }

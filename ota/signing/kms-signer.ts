@@ -23,6 +23,7 @@ export type KmsSend = Pick<KMSClient, 'send'>;
  * @see https://docs.aws.amazon.com/kms/latest/APIReference/API_Sign.html
  */
 export class KmsSigner implements Signer {
+  readonly verifyAfterSigning = true;
   private publicKey?: Promise<KeyObject>;
 
   constructor(

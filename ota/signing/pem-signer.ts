@@ -3,7 +3,7 @@ import { KeyUnsupportedError } from '../errors/key-unsupported-error';
 import { encodeDerSignature } from './der-signature';
 import { bytesToBigInt, signDigestP256 } from './ecdsa-p256';
 import { algorithmOf } from './key-algorithm';
-import { signDigestRsaPss } from './rsa-pss';
+import { pssSaltKey, signDigestRsaPss } from './rsa-pss';
 import { beginWithDigest, keyFingerprint, type Signer, type SignatureAlgorithm, type SigningSession } from './signer';
 
 /**
@@ -14,6 +14,8 @@ import { beginWithDigest, keyFingerprint, type Signer, type SignatureAlgorithm, 
 export class PemSigner implements Signer {
   readonly keyId: string;
   readonly algorithm: SignatureAlgorithm;
+  readonly verifyAfterSigning = false;
+  private readonly saltKey: Buffer;
   private readonly privateKey: KeyObject;
   private readonly publicKey: KeyObject;
   private readonly scalar?: bigint;
@@ -29,6 +31,7 @@ export class PemSigner implements Signer {
     this.algorithm = algorithmOf(key);
     this.publicKey = createPublicKey(key);
     this.keyId = keyId ?? keyFingerprint(this.publicKey);
+    this.saltKey = pssSaltKey(key);
     if (this.algorithm === 'ECDSA-P256') {
       const d = key.export({ format: 'jwk' }).d;
       if (!d) throw new KeyUnsupportedError('EC private key has no private scalar');
@@ -42,7 +45,7 @@ export class PemSigner implements Signer {
 
   async signDigest(digest: Uint8Array): Promise<Buffer> {
     if (this.scalar !== undefined) return encodeDerSignature(signDigestP256(this.scalar, digest));
-    return signDigestRsaPss(this.privateKey, digest);
+    return signDigestRsaPss(this.privateKey, digest, this.saltKey);
   }
 
   begin(): SigningSession {

@@ -44,11 +44,18 @@ function encode(mHash: Uint8Array, salt: Uint8Array, emBits: number): Buffer {
   return Buffer.concat([db, h, Buffer.from([0xbc])]);
 }
 
-/** Signs a SHA-256 digest with an RSA private key; returns the big-endian signature. */
-export function signDigestRsaPss(privateKey: KeyObject, digest: Uint8Array): Buffer {
+/** The HMAC key the deterministic salt is derived with: a hash of the private key. */
+export function pssSaltKey(privateKey: KeyObject): Buffer {
+  return createHash('sha256').update('esp32-fleet rsa-pss salt').update(privateKey.export({ format: 'der', type: 'pkcs8' })).digest();
+}
+
+/**
+ * Signs a SHA-256 digest with an RSA private key; returns the big-endian signature. `saltKey`
+ * (from `pssSaltKey`) may be passed in to spare exporting the key on every call.
+ */
+export function signDigestRsaPss(privateKey: KeyObject, digest: Uint8Array, saltKey = pssSaltKey(privateKey)): Buffer {
   const bits = modulusBits(privateKey);
-  const der = privateKey.export({ format: 'der', type: 'pkcs8' });
-  const salt = createHmac('sha256', der).update('esp32-fleet rsa-pss salt').update(digest).digest().subarray(0, PSS_SALT_LENGTH);
+  const salt = createHmac('sha256', saltKey).update(digest).digest().subarray(0, PSS_SALT_LENGTH);
   let em = encode(digest, salt, bits - 1);
   const k = Math.ceil(bits / 8);
   if (em.length < k) em = Buffer.concat([Buffer.alloc(k - em.length), em]);

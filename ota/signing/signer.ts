@@ -27,6 +27,12 @@ export interface SigningSession {
 export interface Signer {
   /** Names the key in manifests and logs (a KMS key id/ARN, or `sha256:<SPKI fingerprint>`). */
   readonly keyId: string;
+  /**
+   * True when signatures come from outside this process (KMS): every signature is then checked
+   * against `getPublicKey()` before it is used, so a wrong key or a broken service never ships
+   * an image. Local signers (`PemSigner`) compute them with code tested against node:crypto.
+   */
+  readonly verifyAfterSigning: boolean;
   /** The public key (read from KMS once, then cached). */
   getPublicKey(): Promise<KeyObject>;
   /** Signs a 32-byte SHA-256 digest. */

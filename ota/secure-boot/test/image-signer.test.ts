@@ -82,3 +82,19 @@ describe('ImageSigner', () => {
     await expect(signImage(app, { signer: ec.signer, targetChip: 'esp32c3' })).rejects.toThrow(/built for ESP32, target is ESP32-C3/);
   });
 });
+
+describe('ImageSigner with a remote signer', () => {
+  it('refuses a signature that does not verify with the signer public key', async () => {
+    // a signer that reports one key and signs with another (e.g. a KMS key id mix-up)
+    const wrong = {
+      keyId: 'kms:mixed-up',
+      verifyAfterSigning: true,
+      getPublicKey: async () => ec.publicKey,
+      signDigest: (digest: Uint8Array) => ec2.signer.signDigest(digest),
+      begin: () => ec2.signer.begin(),
+    };
+    await expect(signImage(app, { signer: wrong })).rejects.toThrow(/signature from key kms:mixed-up does not verify/);
+    const right = { ...wrong, signDigest: (digest: Uint8Array) => ec.signer.signDigest(digest) };
+    expect(parseAppImage((await signImage(app, { signer: right })).image).problems).toEqual([]);
+  });
+});

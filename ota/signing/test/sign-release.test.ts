@@ -59,3 +59,15 @@ describe('signRelease', () => {
     expect(bytesWritten).toBeLessThanOrEqual(7_888 + 2 * 601_808);
   });
 });
+
+describe('createDetachedSignature with a remote signer', () => {
+  it('refuses a detached signature that does not verify with the signer public key', async () => {
+    const { createDetachedSignature } = await import('../detached-signature');
+    const other = signerOf(pair('ec'));
+    const wrong = { keyId: 'kms:other', verifyAfterSigning: true, getPublicKey: async () => update.publicKey, signDigest: other.signDigest.bind(other), begin: other.begin.bind(other) };
+    const digest = createHash('sha256').update('image').digest();
+    await expect(createDetachedSignature(wrong, digest)).rejects.toThrow(/does not verify/);
+    const ok = await createDetachedSignature({ ...wrong, signDigest: signerOf(update).signDigest.bind(signerOf(update)) }, digest);
+    expect(verifyDetachedSignature(update.publicKey, digest, ok.value)).toBe(true);
+  });
+});
