@@ -1,0 +1,505 @@
+/**
+ * The local AWS IoT Jobs engine: a pure state machine over jobs and job executions with an
+ * injectable clock. No I/O: callers persist what the `onEvent` listener reports and call `tick()`
+ * for time-driven work (schedule, rollout pacing, timeouts). Behaviour from the AWS IoT developer
+ * guide, "Jobs" (https://docs.aws.amazon.com/iot/latest/developerguide/iot-jobs.html):
+ * - targets are things and thing groups; SNAPSHOT jobs complete when every execution is terminal,
+ *   CONTINUOUS jobs also reach things added to a target group later and never complete
+ *   (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-concepts-jobs.html);
+ * - execution states and transitions (iot-jobs-lifecycle.html), `versionNumber`/`expectedVersion`;
+ * - in-progress timeout (timeoutConfig) and step timeout (stepTimeoutInMinutes) → TIMED_OUT;
+ * - retries (jobExecutionsRetryConfig): a FAILED / TIMED_OUT execution is queued again with the
+ *   next executionNumber while retries remain (jobs-configurations-details.html#job-retry-configuration);
+ * - rollout pacing, abort criteria, scheduling (see rollout-pacing.ts, abort-criteria.ts,
+ *   maintenance-window.ts); CancelJob with and without `force`.
+ */
+import { abortCriterionMet } from './abort-criteria';
+import { checkDeviceTransition, executionStateOf } from './execution-update';
+import { JobsError } from './jobs-error';
+import { isPending, TERMINAL_EXECUTION_STATES, type CreateJobRequest, type JobConfig, type JobExecutionRecord, type JobExecutionStatus, type JobProcessDetails, type JobRecord, type JobTemplateRecord } from './job-records';
+import { inMaintenanceWindow } from './maintenance-window';
+import { parseScheduleTime } from './create-job-request';
+import { recordNotified, recordSucceeded, rolloutAllowance, startPacing, type RolloutPacing } from './rollout-pacing';
+
+const MINUTE = 60_000;
+
+/** What the engine needs from the registry and the clock. */
+export interface JobsEngineDeps {
+  now(): number;
+  /** `arn:aws:iot:<region>:<account>:<resource>` */
+  arn(resource: string): string;
+  /** Thing names a target ARN designates now; throws a JobsError when the target does not exist. */
+  resolveTarget(targetArn: string): readonly string[];
+}
+
+/** Job event operations (https://docs.aws.amazon.com/iot/latest/developerguide/events-jobs.html). */
+export type JobOperation = 'created' | 'completed' | 'canceled' | 'scheduled' | 'started';
+/** Execution event operations (lower-case status names, as the event topics spell them). */
+export type ExecutionOperation = 'queued' | 'in_progress' | 'succeeded' | 'failed' | 'rejected' | 'timed_out' | 'removed' | 'canceled';
+
+/** What changed; persistence and the MQTT layer listen. */
+export type JobsEngineEvent =
+  | { readonly kind: 'job'; readonly job: PersistedJob; readonly operation?: JobOperation }
+  | { readonly kind: 'execution'; readonly execution: JobExecutionRecord; readonly operation?: ExecutionOperation }
+  | { readonly kind: 'pending'; readonly thingName: string }
+  | { readonly kind: 'template'; readonly template: JobTemplateRecord };
+
+/** A job with its rollout state, as persisted. */
+export interface PersistedJob {
+  readonly record: JobRecord;
+  readonly pendingTargets: string[];
+  readonly pacing?: RolloutPacing;
+  readonly endHandled?: boolean;
+}
+
+interface JobState {
+  record: JobRecord;
+  pendingTargets: string[];
+  pacing?: RolloutPacing;
+  endHandled?: boolean;
+  counts: JobProcessDetails;
+  executions: Map<string, JobExecutionRecord>;
+}
+
+const COUNT_FIELD: Record<JobExecutionStatus, keyof JobProcessDetails> = {
+  QUEUED: 'numberOfQueuedThings',
+  IN_PROGRESS: 'numberOfInProgressThings',
+  SUCCEEDED: 'numberOfSucceededThings',
+  FAILED: 'numberOfFailedThings',
+  TIMED_OUT: 'numberOfTimedOutThings',
+  REJECTED: 'numberOfRejectedThings',
+  REMOVED: 'numberOfRemovedThings',
+  CANCELED: 'numberOfCanceledThings',
+};
+
+function zeroCounts(): JobProcessDetails {
+  return { numberOfCanceledThings: 0, numberOfSucceededThings: 0, numberOfFailedThings: 0, numberOfRejectedThings: 0, numberOfQueuedThings: 0, numberOfInProgressThings: 0, numberOfRemovedThings: 0, numberOfTimedOutThings: 0 };
+}
+
+/** See the file header. */
+export class JobsEngine {
+  private readonly jobs = new Map<string, JobState>();
+  private readonly templates = new Map<string, JobTemplateRecord>();
+  /** Older executions (before a retry), by `jobId|thingName`. */
+  private readonly history = new Map<string, JobExecutionRecord[]>();
+  /** Jobs with a pending execution, by thing. */
+  private readonly pendingByThing = new Map<string, Set<string>>();
+  /** IN_PROGRESS executions with a deadline. */
+  private readonly timed = new Set<JobExecutionRecord>();
+  private listener: (event: JobsEngineEvent) => void = () => {};
+
+  constructor(private readonly deps: JobsEngineDeps) {}
+
+  /** Sets the listener that receives every change. */
+  onEvent(listener: (event: JobsEngineEvent) => void): void {
+    this.listener = listener;
+  }
+
+  // ------------------------------------------------------------------ restore
+  /** Rebuilds the engine from persisted records (after a restart). */
+  restore(jobs: readonly PersistedJob[], executions: readonly JobExecutionRecord[], templates: readonly JobTemplateRecord[]): void {
+    for (const t of templates) this.templates.set(t.jobTemplateId, t);
+    for (const j of jobs) this.jobs.set(j.record.jobId, { ...j, pendingTargets: [...j.pendingTargets], counts: zeroCounts(), executions: new Map() });
+    const sorted = [...executions].sort((a, b) => a.executionNumber - b.executionNumber);
+    for (const e of sorted) {
+      const job = this.jobs.get(e.jobId);
+      if (!job) continue;
+      const previous = job.executions.get(e.thingName);
+      if (previous) {
+        job.counts[COUNT_FIELD[previous.status]]--;
+        this.historyOf(e.jobId, e.thingName).push(previous);
+      }
+      job.executions.set(e.thingName, e);
+      job.counts[COUNT_FIELD[e.status]]++;
+    }
+    for (const job of this.jobs.values()) {
+      for (const e of job.executions.values()) {
+        if (isPending(e.status)) this.pendingSet(e.thingName).add(e.jobId);
+        if (e.inProgressDeadline !== undefined || e.stepDeadline !== undefined) this.timed.add(e);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ templates
+  createJobTemplate(jobTemplateId: string, config: JobConfig): JobTemplateRecord {
+    if (!/^[a-zA-Z0-9_-]{1,64}$/.test(jobTemplateId)) throw new JobsError('InvalidRequestException', `jobTemplateId: expected 1 to 64 characters of [a-zA-Z0-9_-], got ${JSON.stringify(jobTemplateId)}`);
+    if (this.templates.has(jobTemplateId)) throw new JobsError('ConflictException', `job template ${jobTemplateId} already exists`);
+    if (config.document === undefined && config.documentSource === undefined) throw new JobsError('InvalidRequestException', 'document: a job template needs document or documentSource');
+    const template: JobTemplateRecord = { ...config, jobTemplateId, jobTemplateArn: this.deps.arn(`jobtemplate/${jobTemplateId}`), createdAt: this.deps.now() };
+    this.templates.set(jobTemplateId, template);
+    this.listener({ kind: 'template', template });
+    return template;
+  }
+
+  getJobTemplate(jobTemplateId: string): JobTemplateRecord {
+    const t = this.templates.get(jobTemplateId);
+    if (!t) throw new JobsError('ResourceNotFoundException', `job template ${jobTemplateId} does not exist`);
+    return t;
+  }
+
+  /** The template an ARN names (`.../jobtemplate/<id>`). */
+  templateByArn(arn: string): JobTemplateRecord {
+    const id = /:jobtemplate\/([^/]+)$/.exec(arn)?.[1];
+    if (!id) throw new JobsError('InvalidRequestException', `jobTemplateArn: ${JSON.stringify(arn)} is not a job template ARN`);
+    return this.getJobTemplate(id);
+  }
+
+  listJobTemplates(): JobTemplateRecord[] {
+    return [...this.templates.values()];
+  }
+
+  // ------------------------------------------------------------------ jobs
+  /**
+   * Creates a job, or returns the existing one when `fingerprint` matches the request it was
+   * created with; a different request for an existing jobId is ResourceAlreadyExistsException.
+   */
+  createJob(request: CreateJobRequest & { document: string }, fingerprint: string): { job: JobRecord; created: boolean } {
+    const existing = this.jobs.get(request.jobId);
+    if (existing) {
+      if (existing.record.requestFingerprint === fingerprint) return { job: existing.record, created: false };
+      throw new JobsError('ResourceAlreadyExistsException', `a job with id ${request.jobId} already exists with a different request`);
+    }
+    const things = new Set<string>();
+    for (const target of request.targets) for (const thing of this.deps.resolveTarget(target)) things.add(thing);
+    const now = this.deps.now();
+    const start = request.schedulingConfig?.startTime;
+    const scheduled = start !== undefined && parseScheduleTime(start, 'schedulingConfig.startTime') > now;
+    const record: JobRecord = {
+      ...request,
+      jobArn: this.deps.arn(`job/${request.jobId}`),
+      status: scheduled ? 'SCHEDULED' : 'IN_PROGRESS',
+      createdAt: now,
+      lastUpdatedAt: now,
+      requestFingerprint: fingerprint,
+    };
+    const job: JobState = { record, pendingTargets: [...things].sort(), counts: zeroCounts(), executions: new Map() };
+    if (!scheduled) job.pacing = startPacing(record.jobExecutionsRolloutConfig, now);
+    this.jobs.set(record.jobId, job);
+    this.emitJob(job, scheduled ? 'scheduled' : 'created');
+    this.release(job, now);
+    this.checkCompletion(job, now);
+    return { job: record, created: true };
+  }
+
+  private state(jobId: string): JobState {
+    const job = this.jobs.get(jobId);
+    if (!job) throw new JobsError('ResourceNotFoundException', `job ${jobId} does not exist`);
+    return job;
+  }
+
+  getJob(jobId: string): JobRecord {
+    return this.state(jobId).record;
+  }
+
+  /** DescribeJob's `jobProcessDetails` (a copy). */
+  processDetails(jobId: string): JobProcessDetails & { processingTargets: string[] } {
+    const job = this.state(jobId);
+    return { ...job.counts, processingTargets: job.record.status === 'IN_PROGRESS' && job.pendingTargets.length > 0 ? [...job.record.targets] : [] };
+  }
+
+  listJobs(): JobRecord[] {
+    return [...this.jobs.values()].map(j => j.record).sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /** Current executions of a job (one per thing), optionally by status. */
+  listExecutionsForJob(jobId: string, status?: JobExecutionStatus): JobExecutionRecord[] {
+    return [...this.state(jobId).executions.values()].filter(e => status === undefined || e.status === status);
+  }
+
+  /** Every execution of a thing (current ones), newest first. */
+  listExecutionsForThing(thingName: string): JobExecutionRecord[] {
+    const out: JobExecutionRecord[] = [];
+    for (const job of this.jobs.values()) {
+      const e = job.executions.get(thingName);
+      if (e) out.push(e);
+    }
+    return out.sort((a, b) => b.queuedAt - a.queuedAt);
+  }
+
+  /** An execution of `jobId` on `thingName` (the current one, or `executionNumber`). */
+  getExecution(jobId: string, thingName: string, executionNumber?: number): JobExecutionRecord {
+    const current = this.state(jobId).executions.get(thingName);
+    if (current && (executionNumber === undefined || current.executionNumber === executionNumber)) return current;
+    const old = executionNumber === undefined ? undefined : this.history.get(`${jobId}|${thingName}`)?.find(e => e.executionNumber === executionNumber);
+    if (!old) throw new JobsError('ResourceNotFoundException', `job ${jobId} has no execution${executionNumber === undefined ? '' : ` number ${executionNumber}`} on thing ${thingName}`);
+    return old;
+  }
+
+  /** CancelJob (https://docs.aws.amazon.com/iot/latest/apireference/API_CancelJob.html). */
+  cancelJob(jobId: string, options: { force?: boolean; reasonCode?: string; comment?: string } = {}): JobRecord {
+    const job = this.state(jobId);
+    const status = job.record.status;
+    if (status === 'COMPLETED') throw new JobsError('InvalidRequestException', `job ${jobId} is COMPLETED and cannot be canceled`);
+    if (status === 'CANCELED' && (!options.force || job.record.forceCanceled)) return job.record;
+    this.cancel(job, options.force ?? false, options.reasonCode, options.comment);
+    return job.record;
+  }
+
+  private cancel(job: JobState, force: boolean, reasonCode?: string, comment?: string): void {
+    const now = this.deps.now();
+    const r = job.record;
+    r.status = 'CANCELED';
+    r.forceCanceled = force || undefined;
+    if (reasonCode !== undefined) r.reasonCode = reasonCode;
+    if (comment !== undefined) r.comment = comment;
+    r.lastUpdatedAt = now;
+    job.pendingTargets = [];
+    for (const e of job.executions.values()) {
+      if (e.status === 'QUEUED' || (force && e.status === 'IN_PROGRESS')) {
+        if (e.status === 'IN_PROGRESS') e.forceCanceled = true;
+        this.setStatus(job, e, 'CANCELED', now);
+      }
+    }
+    this.emitJob(job, 'canceled');
+  }
+
+  /** CancelJobExecution (API_CancelJobExecution): IN_PROGRESS needs `force`. */
+  cancelExecution(jobId: string, thingName: string, options: { force?: boolean; expectedVersion?: number; statusDetails?: Record<string, string> } = {}): void {
+    const job = this.state(jobId);
+    const e = this.getExecution(jobId, thingName);
+    if (options.expectedVersion !== undefined && options.expectedVersion !== e.versionNumber) {
+      throw new JobsError('VersionConflictException', `expectedVersion ${options.expectedVersion} does not match the execution's version ${e.versionNumber}`, executionStateOf(e));
+    }
+    if (TERMINAL_EXECUTION_STATES.has(e.status)) throw new JobsError('InvalidStateTransitionException', `job execution ${jobId} on ${thingName} is ${e.status}`, executionStateOf(e));
+    if (e.status === 'IN_PROGRESS' && !options.force) throw new JobsError('InvalidStateTransitionException', `job execution ${jobId} on ${thingName} is IN_PROGRESS; set force to cancel it`, executionStateOf(e));
+    if (options.statusDetails) e.statusDetails = { ...options.statusDetails };
+    if (e.status === 'IN_PROGRESS') e.forceCanceled = true;
+    const now = this.deps.now();
+    this.setStatus(job, e, 'CANCELED', now);
+    this.checkCompletion(job, now);
+  }
+
+  // ------------------------------------------------------------------ device side
+  /** QUEUED and IN_PROGRESS executions of a thing, oldest first. */
+  pendingExecutions(thingName: string): { inProgress: JobExecutionRecord[]; queued: JobExecutionRecord[] } {
+    const all: JobExecutionRecord[] = [];
+    for (const jobId of this.pendingByThing.get(thingName) ?? []) {
+      const e = this.jobs.get(jobId)?.executions.get(thingName);
+      if (e && isPending(e.status)) all.push(e);
+    }
+    all.sort((a, b) => a.queuedAt - b.queuedAt || (a.jobId < b.jobId ? -1 : 1));
+    return { inProgress: all.filter(e => e.status === 'IN_PROGRESS'), queued: all.filter(e => e.status === 'QUEUED') };
+  }
+
+  /** The next pending execution: the oldest IN_PROGRESS one, else the oldest QUEUED one. */
+  nextExecution(thingName: string): JobExecutionRecord | undefined {
+    const { inProgress, queued } = this.pendingExecutions(thingName);
+    return inProgress[0] ?? queued[0];
+  }
+
+  /** StartNextPendingJobExecution: the next execution, moved to IN_PROGRESS if it was QUEUED. */
+  startNext(thingName: string, options: { statusDetails?: Record<string, string>; stepTimeoutInMinutes?: number } = {}): JobExecutionRecord | undefined {
+    const e = this.nextExecution(thingName);
+    if (!e) return undefined;
+    const job = this.state(e.jobId);
+    const now = this.deps.now();
+    if (options.statusDetails) e.statusDetails = { ...options.statusDetails };
+    if (e.status === 'QUEUED') this.setStatus(job, e, 'IN_PROGRESS', now);
+    else if (options.statusDetails) this.touch(e, now);
+    this.setStepTimer(e, options.stepTimeoutInMinutes, now);
+    return e;
+  }
+
+  /** UpdateJobExecution from the device. */
+  updateExecution(
+    thingName: string,
+    jobId: string,
+    update: { status: JobExecutionStatus; statusDetails?: Record<string, string>; expectedVersion?: number; executionNumber?: number; stepTimeoutInMinutes?: number },
+  ): JobExecutionRecord {
+    const job = this.state(jobId);
+    const e = this.getExecution(jobId, thingName, update.executionNumber);
+    if (update.expectedVersion !== undefined && update.expectedVersion !== e.versionNumber) {
+      throw new JobsError('VersionConflictException', `expectedVersion ${update.expectedVersion} does not match the current version ${e.versionNumber} of job execution ${jobId} on ${thingName}`, executionStateOf(e));
+    }
+    checkDeviceTransition(e, update.status);
+    const now = this.deps.now();
+    if (update.statusDetails) e.statusDetails = { ...update.statusDetails };
+    if (update.status !== e.status) this.setStatus(job, e, update.status, now);
+    else this.touch(e, now);
+    if (e.status === 'IN_PROGRESS') this.setStepTimer(e, update.stepTimeoutInMinutes, now);
+    if (TERMINAL_EXECUTION_STATES.has(e.status)) this.afterTerminal(job, e, now);
+    return e;
+  }
+
+  // ------------------------------------------------------------------ group membership
+  /** A thing's group membership changed: CONTINUOUS jobs reach it (or remove its queued execution). */
+  thingMembershipChanged(thingName: string): void {
+    const now = this.deps.now();
+    for (const job of this.jobs.values()) {
+      const r = job.record;
+      if (r.targetSelection !== 'CONTINUOUS' || (r.status !== 'IN_PROGRESS' && r.status !== 'SCHEDULED')) continue;
+      const targeted = r.targets.some(t => this.safeResolve(t).includes(thingName));
+      const e = job.executions.get(thingName);
+      if (targeted && !e && !job.pendingTargets.includes(thingName)) {
+        job.pendingTargets.push(thingName);
+        this.release(job, now);
+        this.emitJob(job);
+      } else if (!targeted && e?.status === 'QUEUED') {
+        this.setStatus(job, e, 'REMOVED', now);
+      } else if (!targeted && !e) {
+        const i = job.pendingTargets.indexOf(thingName);
+        if (i >= 0) job.pendingTargets.splice(i, 1);
+      }
+    }
+  }
+
+  private safeResolve(target: string): readonly string[] {
+    try {
+      return this.deps.resolveTarget(target);
+    } catch {
+      return [];
+    }
+  }
+
+  // ------------------------------------------------------------------ time
+  /** Runs what is due at the current time: scheduled starts and ends, rollout, timeouts. */
+  tick(): void {
+    const now = this.deps.now();
+    for (const job of this.jobs.values()) {
+      const r = job.record;
+      if (r.status === 'SCHEDULED' && parseScheduleTime(r.schedulingConfig!.startTime!, 'startTime') <= now) {
+        r.status = 'IN_PROGRESS';
+        r.lastUpdatedAt = now;
+        job.pacing = startPacing(r.jobExecutionsRolloutConfig, now);
+        this.emitJob(job, 'started');
+      }
+      const end = r.schedulingConfig?.endTime;
+      if (r.status === 'IN_PROGRESS' && end !== undefined && !job.endHandled && parseScheduleTime(end, 'endTime') <= now) {
+        job.endHandled = true;
+        // API_SchedulingConfig endBehavior: STOP_ROLLOUT (default), CANCEL, FORCE_CANCEL.
+        const behavior = r.schedulingConfig?.endBehavior ?? 'STOP_ROLLOUT';
+        if (behavior === 'STOP_ROLLOUT') {
+          job.pendingTargets = [];
+          this.emitJob(job);
+        } else this.cancel(job, behavior === 'FORCE_CANCEL', undefined, `schedulingConfig.endTime reached (${behavior})`);
+      }
+      this.release(job, now);
+    }
+    for (const e of [...this.timed]) {
+      if (e.status !== 'IN_PROGRESS') {
+        this.timed.delete(e);
+        continue;
+      }
+      const due = Math.min(e.inProgressDeadline ?? Infinity, e.stepDeadline ?? Infinity);
+      if (due <= now) {
+        const job = this.state(e.jobId);
+        this.setStatus(job, e, 'TIMED_OUT', now);
+        this.afterTerminal(job, e, now);
+      }
+    }
+    for (const job of this.jobs.values()) this.checkCompletion(job, now);
+  }
+
+  // ------------------------------------------------------------------ internals
+  private release(job: JobState, now: number): void {
+    const r = job.record;
+    if (r.status !== 'IN_PROGRESS' || job.pendingTargets.length === 0 || !job.pacing) return;
+    const windows = r.schedulingConfig?.maintenanceWindows;
+    if (windows && windows.length > 0 && !inMaintenanceWindow(windows, now)) return;
+    const allowance = rolloutAllowance(r.jobExecutionsRolloutConfig, job.pacing, now);
+    const n = Math.min(allowance, job.pendingTargets.length);
+    if (n === 0) return;
+    const batch = job.pendingTargets.splice(0, n);
+    for (const thingName of batch) if (!job.executions.has(thingName)) this.queueExecution(job, thingName, 1, 0, now);
+    recordNotified(job.pacing, batch.length);
+    this.emitJob(job);
+  }
+
+  private queueExecution(job: JobState, thingName: string, executionNumber: number, retryAttempt: number, now: number): JobExecutionRecord {
+    const e: JobExecutionRecord = { jobId: job.record.jobId, thingName, status: 'QUEUED', statusDetails: {}, queuedAt: now, lastUpdatedAt: now, executionNumber, versionNumber: 1, retryAttempt };
+    job.executions.set(thingName, e);
+    job.counts.numberOfQueuedThings++;
+    this.pendingSet(thingName).add(e.jobId);
+    this.listener({ kind: 'execution', execution: e, operation: 'queued' });
+    this.listener({ kind: 'pending', thingName });
+    return e;
+  }
+
+  private setStatus(job: JobState, e: JobExecutionRecord, status: JobExecutionStatus, now: number): void {
+    job.counts[COUNT_FIELD[e.status]]--;
+    job.counts[COUNT_FIELD[status]]++;
+    const wasPending = isPending(e.status);
+    e.status = status;
+    if (status === 'IN_PROGRESS') {
+      e.startedAt = now;
+      const minutes = job.record.timeoutConfig?.inProgressTimeoutInMinutes;
+      if (minutes !== undefined) {
+        e.inProgressDeadline = now + minutes * MINUTE;
+        this.timed.add(e);
+      }
+    } else if (TERMINAL_EXECUTION_STATES.has(status)) {
+      e.inProgressDeadline = undefined;
+      e.stepDeadline = undefined;
+      this.timed.delete(e);
+    }
+    this.touch(e, now, status.toLowerCase() as ExecutionOperation);
+    if (wasPending && !isPending(status)) {
+      this.pendingByThing.get(e.thingName)?.delete(e.jobId);
+      this.listener({ kind: 'pending', thingName: e.thingName });
+    }
+  }
+
+  private touch(e: JobExecutionRecord, now: number, operation?: ExecutionOperation): void {
+    e.lastUpdatedAt = now;
+    e.versionNumber++;
+    this.listener({ kind: 'execution', execution: e, operation });
+  }
+
+  private setStepTimer(e: JobExecutionRecord, minutes: number | undefined, now: number): void {
+    if (minutes === undefined) return;
+    e.stepDeadline = minutes === -1 ? undefined : now + minutes * MINUTE;
+    if (e.stepDeadline !== undefined) this.timed.add(e);
+  }
+
+  /** Retries, rollout increase, abort criteria and completion after an execution ended. */
+  private afterTerminal(job: JobState, e: JobExecutionRecord, now: number): void {
+    const r = job.record;
+    if (e.status === 'SUCCEEDED' && job.pacing) recordSucceeded(job.pacing);
+    if ((e.status === 'FAILED' || e.status === 'TIMED_OUT') && r.status === 'IN_PROGRESS') {
+      const criteria = r.jobExecutionsRetryConfig?.criteriaList ?? [];
+      const limit = Math.max(0, ...criteria.filter(c => c.failureType === 'ALL' || c.failureType === e.status).map(c => c.numberOfRetries));
+      if (e.retryAttempt < limit) {
+        this.historyOf(r.jobId, e.thingName).push(e);
+        job.counts[COUNT_FIELD[e.status]]--;
+        job.executions.delete(e.thingName);
+        this.queueExecution(job, e.thingName, e.executionNumber + 1, e.retryAttempt + 1, now);
+        return;
+      }
+    }
+    if (r.status === 'IN_PROGRESS') {
+      const met = abortCriterionMet(r.abortConfig?.criteriaList, job.counts);
+      if (met) {
+        this.cancel(job, false, undefined, `abortConfig: ${met.failureType} executions reached ${met.thresholdPercentage}% after at least ${met.minNumberOfExecutedThings} things executed`);
+        return;
+      }
+    }
+    this.checkCompletion(job, now);
+  }
+
+  private checkCompletion(job: JobState, now: number): void {
+    const r = job.record;
+    if (r.status !== 'IN_PROGRESS' || r.targetSelection !== 'SNAPSHOT' || job.pendingTargets.length > 0) return;
+    if (job.counts.numberOfQueuedThings + job.counts.numberOfInProgressThings > 0) return;
+    r.status = 'COMPLETED';
+    r.completedAt = now;
+    r.lastUpdatedAt = now;
+    this.emitJob(job, 'completed');
+  }
+
+  private historyOf(jobId: string, thingName: string): JobExecutionRecord[] {
+    const key = `${jobId}|${thingName}`;
+    let list = this.history.get(key);
+    if (!list) this.history.set(key, (list = []));
+    return list;
+  }
+
+  private pendingSet(thingName: string): Set<string> {
+    let set = this.pendingByThing.get(thingName);
+    if (!set) this.pendingByThing.set(thingName, (set = new Set()));
+    return set;
+  }
+
+  private emitJob(job: JobState, operation?: JobOperation): void {
+    this.listener({ kind: 'job', job: { record: job.record, pendingTargets: job.pendingTargets, pacing: job.pacing, endHandled: job.endHandled }, operation });
+  }
+}
