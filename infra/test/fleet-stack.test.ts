@@ -1,15 +1,13 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// Whole-stack properties of every synthesized environment (store, keys, escaping, ARNs, names, backend).
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { environmentNames, parseEnvironment } from '../environments';
-import { TLS12_PLUS_SECURITY_POLICIES } from '../custom-domain';
 import { listOf, statementsOf, unescapeTerraformTemplate } from '../rules/policy-json';
 import {
   policyOf,
   resolveAccountReferences,
   resourceNamed,
   resourcesOfType,
-  SAMPLE_ACCOUNT,
   synthesizeAll,
   type StackJson,
   type SynthesizedStacks,
@@ -254,15 +252,6 @@ describe.each(envs)('FleetStack %s', name => {
     ).toEqual(['active', 'csr']);
   });
 
-  test('claim certificate CSR is read by Terraform file() from the override path, relative to the stack directory', () => {
-    const csr = String(only(stack, 'aws_iot_certificate').body.csr);
-    const match = /^\$\{file\("\$\{path\.module\}\/(.+)"\)\}$/.exec(csr);
-    expect(match).not.toBeNull();
-    expect(resolve(join(synth.outdir, 'stacks', name), match![1])).toBe(
-      '/nonexistent/claim/claim.csr.pem',
-    );
-  });
-
   test('names are within AWS limits', () => {
     const lengths: [string, unknown, number][] = [
       ...resourcesOfType(stack, 'aws_iot_policy').map(
@@ -300,226 +289,6 @@ describe.each(envs)('FleetStack %s', name => {
       expect(resource.Properties.JobTemplateId).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
     // The longest thing name a 64-character serial can produce.
     expect(`${env.thingNamePrefix}-${'A'.repeat(64)}`.length).toBeLessThanOrEqual(128);
-  });
-
-  test('fleet provisioning template: FLEET_PROVISIONING, SerialNumber, <prefix>-<serial>, type, default group, ACTIVE cert, device policy, hook', () => {
-    const template = only(stack, 'aws_iot_provisioning_template');
-    expect(template.body).toMatchObject({
-      name: `${prefix}-provision`,
-      type: 'FLEET_PROVISIONING',
-      enabled: true,
-    });
-    const lambda = only(stack, 'aws_lambda_function');
-    expect(template.body.pre_provisioning_hook).toEqual({
-      target_arn: `\${aws_lambda_function.${lambda.name}.arn}`,
-      payload_version: '2020-04-01',
-    });
-    const role = resourceNamed(stack, 'aws_iam_role', 'name', `${prefix}-provisioning`);
-    expect(template.body.provisioning_role_arn).toBe(`\${aws_iam_role.${role.name}.arn}`);
-    expect(statementsOf(policyOf(role, 'assume_role_policy'))[0]).toMatchObject({
-      Principal: { Service: 'iot.amazonaws.com' },
-      Action: 'sts:AssumeRole',
-    });
-    const attachment = only(stack, 'aws_iam_role_policy_attachment');
-    expect(attachment.body.policy_arn).toMatch(
-      /^arn:\$\{data\.aws_partition\.[^}]+\}:iam::aws:policy\/service-role\/AWSIoTThingsRegistration$/,
-    );
-
-    const body = JSON.parse(String(template.body.template_body)) as {
-      Parameters: Record<string, unknown>;
-      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
-    };
-    expect(body.Parameters).toEqual({
-      SerialNumber: { Type: 'String' },
-      'AWS::IoT::Certificate::Id': { Type: 'String' },
-    });
-    const thingType = only(stack, 'aws_iot_thing_type');
-    const devicesGroup = resourceNamed(stack, 'aws_iot_thing_group', 'name', `${prefix}-devices`);
-    expect(body.Resources.thing.Properties).toMatchObject({
-      ThingName: { 'Fn::Join': ['', [`${env.thingNamePrefix}-`, { Ref: 'SerialNumber' }]] },
-      ThingTypeName: `\${aws_iot_thing_type.${thingType.name}.name}`,
-      ThingGroups: [`\${aws_iot_thing_group.${devicesGroup.name}.name}`],
-    });
-    expect(body.Resources.certificate).toEqual({
-      Type: 'AWS::IoT::Certificate',
-      Properties: { CertificateId: { Ref: 'AWS::IoT::Certificate::Id' }, Status: 'ACTIVE' },
-    });
-    const devicePolicy = resourceNamed(stack, 'aws_iot_policy', 'name', `${prefix}-device`);
-    expect(body.Resources.policy).toEqual({
-      Type: 'AWS::IoT::Policy',
-      Properties: { PolicyName: `\${aws_iot_policy.${devicePolicy.name}.name}` },
-    });
-  });
-
-  test('pre-provisioning hook Lambda: bundled asset, config in environment, invocable only by this template', () => {
-    const lambda = only(stack, 'aws_lambda_function');
-    expect(lambda.body).toMatchObject({
-      runtime: 'nodejs20.x',
-      handler: 'index.handler',
-      timeout: 5,
-    });
-    expect(lambda.body.environment).toEqual({
-      variables: {
-        FLEET_SERIAL_PATTERN: env.serialPattern,
-        FLEET_SERIAL_DENY_LIST: JSON.stringify(env.serialDenyList),
-      },
-    });
-    const archive = join(synth.outdir, 'stacks', name, String(lambda.body.filename));
-    expect(existsSync(archive), archive).toBe(true);
-    expect(String(lambda.body.filename)).toMatch(/^assets\/.+\/provisioning-hook\.zip$/);
-    expect(lambda.body.source_code_hash).toMatch(/^[0-9A-F]{32}$/);
-    const permission = only(stack, 'aws_lambda_permission');
-    expect(permission.body).toMatchObject({
-      principal: 'iot.amazonaws.com',
-      action: 'lambda:InvokeFunction',
-    });
-    expect(String(permission.body.source_arn)).toMatch(
-      new RegExp(`:provisioningtemplate/${prefix}-provision$`),
-    );
-  });
-
-  test('custom domain: DNS-validated ACM certificate, DATA domain configuration with TLS 1.2+, CNAME to the ATS endpoint', () => {
-    const certificate = only(stack, 'aws_acm_certificate');
-    expect(certificate.body).toMatchObject({
-      domain_name: env.domainName,
-      validation_method: 'DNS',
-    });
-    const validation = only(stack, 'aws_acm_certificate_validation');
-    expect(validation.body.certificate_arn).toBe(`\${aws_acm_certificate.${certificate.name}.arn}`);
-    const domain = only(stack, 'aws_iot_domain_configuration');
-    expect(domain.body).toMatchObject({
-      domain_name: env.domainName,
-      service_type: 'DATA',
-      server_certificate_arns: [
-        `\${aws_acm_certificate_validation.${validation.name}.certificate_arn}`,
-      ],
-    });
-    expect(TLS12_PLUS_SECURITY_POLICIES).toContain(
-      (domain.body.tls_config as { security_policy: string }).security_policy,
-    );
-    const endpoint = Object.entries(stack.data.aws_iot_endpoint ?? {});
-    expect(endpoint).toHaveLength(1);
-    expect(endpoint[0][1].endpoint_type).toBe('iot:Data-ATS');
-    const records = resourcesOfType(stack, 'aws_route53_record');
-    expect(records.every(record => record.body.zone_id === env.hostedZoneId)).toBe(true);
-    const cname = records.find(record => record.body.type === 'CNAME');
-    expect(cname?.body).toMatchObject({
-      name: env.domainName,
-      records: [`\${data.aws_iot_endpoint.${endpoint[0][0]}.endpoint_address}`],
-    });
-    const validationRecord = records.find(record => record !== cname);
-    expect(validation.body.validation_record_fqdns).toEqual([
-      `\${aws_route53_record.${validationRecord?.name}.fqdn}`,
-    ]);
-  });
-
-  test('OTA jobs: stage groups, presign role, job events, fleet indexing, job templates in a CloudFormation stack', () => {
-    const groups = resourcesOfType(stack, 'aws_iot_thing_group')
-      .map(group => group.body.name)
-      .sort();
-    expect(groups).toEqual(
-      [`${prefix}-devices`, ...env.rollout.stages.map(stage => `${prefix}-${stage}`)].sort(),
-    );
-    const presign = resourceNamed(stack, 'aws_iam_role', 'name', `${prefix}-jobs-presign`);
-    expect(statementsOf(policyOf(presign, 'assume_role_policy'))[0]).toMatchObject({
-      Principal: { Service: 'iot.amazonaws.com' },
-      Condition: {
-        StringEquals: {
-          'aws:SourceAccount': expect.stringMatching(/^\$\{data\.aws_caller_identity\./),
-        },
-      },
-    });
-    expect(only(stack, 'aws_iot_event_configurations').body.event_configurations).toEqual({
-      JOB: true,
-      JOB_EXECUTION: true,
-    });
-    expect(
-      only(stack, 'aws_iot_indexing_configuration').body.thing_indexing_configuration,
-    ).toMatchObject({
-      thing_indexing_mode: 'REGISTRY_AND_SHADOW',
-      thing_connectivity_indexing_mode: 'STATUS',
-    });
-    const cfn = only(stack, 'aws_cloudformation_stack');
-    const body = JSON.parse(String(cfn.body.template_body)) as {
-      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
-    };
-    const templates = Object.values(body.Resources);
-    expect(templates.every(template => template.Type === 'AWS::IoT::JobTemplate')).toBe(true);
-    expect(templates).toHaveLength(env.rollout.maintenanceWindow === undefined ? 1 : 2);
-    for (const template of templates) {
-      expect(template.Properties).toMatchObject({
-        JobExecutionsRolloutConfig: { MaximumPerMinute: env.rollout.maximumPerMinute },
-        AbortConfig: {
-          CriteriaList: [
-            {
-              Action: 'CANCEL',
-              FailureType: 'ALL',
-              ThresholdPercentage: env.rollout.abortThresholdPercentage,
-              MinNumberOfExecutedThings: env.rollout.abortMinExecutedThings,
-            },
-          ],
-        },
-        TimeoutConfig: { InProgressTimeoutInMinutes: env.rollout.inProgressTimeoutMinutes },
-        PresignedUrlConfig: {
-          RoleArn: `\${aws_iam_role.${presign.name}.arn}`,
-          ExpiresInSec: env.rollout.presignedUrlExpiresSeconds,
-        },
-      });
-      expect(template.Properties.DocumentSource).toMatch(/\/job-documents\/ota-update\.json$/);
-    }
-    if (env.rollout.maintenanceWindow !== undefined) {
-      expect(templates[1].Properties.MaintenanceWindows).toEqual([
-        {
-          StartTime: env.rollout.maintenanceWindow.startTime,
-          DurationInMinutes: env.rollout.maintenanceWindow.durationMinutes,
-        },
-      ]);
-    }
-    expect(cfn.body.depends_on).toEqual([expect.stringMatching(/^aws_s3_object\./)]);
-  });
-
-  test('worker role has exactly the actions its processors call, and may pass only the presign role', () => {
-    const role = resourceNamed(stack, 'aws_iam_role', 'name', `${prefix}-worker`);
-    const policy = resourcesOfType(stack, 'aws_iam_role_policy').find(
-      item => item.body.role === `\${aws_iam_role.${role.name}.id}`,
-    );
-    const statements = statementsOf(policyOf(policy!));
-    expect(statements.flatMap(statement => listOf(statement.Action)).sort()).toEqual([
-      'iam:PassRole',
-      'iot:CancelJob',
-      'iot:CreateJob',
-      'iot:DescribeJob',
-      'iot:DescribeJobExecution',
-      'iot:DescribeJobTemplate',
-      'iot:GetStatistics',
-      'iot:ListJobExecutionsForJob',
-      'iot:ListThingsInThingGroup',
-      'iot:SearchIndex',
-      'kms:Decrypt',
-      'kms:GenerateDataKey',
-      'kms:GetPublicKey',
-      'kms:Sign',
-      's3:GetObject',
-      's3:ListBucket',
-      's3:PutObject',
-    ]);
-    const presign = resourceNamed(stack, 'aws_iam_role', 'name', `${prefix}-jobs-presign`);
-    const pass = statements.find(statement => listOf(statement.Action).includes('iam:PassRole'));
-    expect(pass).toMatchObject({
-      Resource: `\${aws_iam_role.${presign.name}.arn}`,
-      Condition: { StringEquals: { 'iam:PassedToService': 'iot.amazonaws.com' } },
-    });
-    const createJob = statements.find(statement =>
-      listOf(statement.Action).includes('iot:CreateJob'),
-    );
-    const resources = listOf(createJob?.Resource).map(resolveAccountReferences);
-    expect(resources).toContain(
-      `arn:aws:iot:${SAMPLE_ACCOUNT.region}:${SAMPLE_ACCOUNT.accountId}:job/*`,
-    );
-    expect(resources).toContain(
-      `arn:aws:iot:${SAMPLE_ACCOUNT.region}:${SAMPLE_ACCOUNT.accountId}:thing/${env.thingNamePrefix}-*`,
-    );
-    for (const statement of statements) expect(listOf(statement.Resource)).not.toContain('*');
   });
 
   test('backend: S3 with a lock table when configured, otherwise local state in the project root by a relative path', () => {
