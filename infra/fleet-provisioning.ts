@@ -95,6 +95,8 @@ export class FleetProvisioning extends Construct {
   public readonly claimCertificateId: string;
   /** @attribute */
   public readonly claimCertificateArn: string;
+  /** @attribute the claim certificate AWS IoT issued (public; goes to the factory with the key) */
+  public readonly claimCertificatePem: string;
   /** @attribute */
   public readonly claimPolicyName: string;
 
@@ -170,6 +172,7 @@ export class FleetProvisioning extends Construct {
     this.templateArn = template.arn;
     this.claimCertificateId = claimCertificate.id;
     this.claimCertificateArn = claimCertificate.arn;
+    this.claimCertificatePem = claimCertificate.certificatePem;
     this.claimPolicyName = claimPolicy.name;
   }
 }

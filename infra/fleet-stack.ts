@@ -161,6 +161,7 @@ export class FleetStack extends TerraformStack {
       update_key_arn: updateKey.keyArn,
       provisioning_template_name: provisioning.templateName,
       claim_certificate_id: provisioning.claimCertificateId,
+      claim_certificate_pem: provisioning.claimCertificatePem,
       devices_group_arn: ota.devicesGroupArn,
       stage_group_arns: ota.stageGroupArns,
       job_template_ids: ota.jobTemplates.templateIds,

@@ -322,6 +322,7 @@ describe.each(envs)('FleetStack %s', name => {
         'job_template_ids',
         'worker_role_arn',
         'claim_certificate_id',
+        'claim_certificate_pem',
       ]),
     );
     expect(stack.output.custom_domain.value).toBe(env.domainName);
