@@ -88,6 +88,13 @@ export interface AppDescriptor {
   readonly mmuPageSize: number | null;
 }
 
+/** `esp_bootloader_desc_t` of a bootloader image (ESP-IDF 5.2 and later), as esptool prints it. */
+export interface BootloaderDescriptor {
+  readonly version: number;
+  readonly idfVersion: string;
+  readonly dateTime: string;
+}
+
 /** The Secure Boot V2 signature sector, when the file ends with one. */
 export interface SignatureSectorInfo {
   /** File offset of the sector (a multiple of 4096). */
@@ -113,6 +120,12 @@ export interface AppImageInfo {
   readonly hash: HashCheck | null;
   /** null for a non-application image (e.g. a bootloader) or a broken one. */
   readonly app: AppDescriptor | null;
+  /**
+   * The bootloader descriptor, found as esptool `image_info` finds it: only in an image without a
+   * DROM segment, at the start of the last DRAM segment of at least 80 bytes, magic 0x50; null
+   * otherwise (older bootloaders have none).
+   */
+  readonly bootloader: BootloaderDescriptor | null;
   /** File offset just past the image (checksum byte, or appended hash), or null if not reached. */
   readonly imageEnd: number | null;
   readonly signatureSector: SignatureSectorInfo | null;

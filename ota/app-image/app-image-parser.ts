@@ -10,18 +10,20 @@ import type {
   ParseAppImageOptions,
   SignatureSectorInfo,
 } from './app-image-info';
-import { APP_DESC_SIZE, APPENDED_HASH_SIZE, CHECKSUM_SEED, HEADER_SIZE, SEGMENT_HEADER_SIZE } from './constants';
+import { APP_DESC_SIZE, APPENDED_HASH_SIZE, BOOTLOADER_DESC_SIZE, CHECKSUM_SEED, HEADER_SIZE, SEGMENT_HEADER_SIZE } from './constants';
 import {
   badMagic,
   checksumMismatch,
   checksumOffset,
   checksumTruncated,
   decodeAppDescriptor,
+  decodeBootloaderDescriptor,
   decodeHeader,
   hashMismatch,
   hashTruncated,
   headerProblems,
   headerTruncated,
+  isBootloaderDescCandidate,
   paddingNotFf,
   sectorStartFor,
   segmentHeaderTruncated,
@@ -60,6 +62,7 @@ export class AppImageParser {
   private segLoadAddr = 0;
   private segLength = 0;
   private segLeft = 0;
+  private segMemoryTypes: string[] = [];
   private checksumValue = CHECKSUM_SEED;
   private checksumAt = 0;
   private checksum: ChecksumCheck | null = null;
@@ -67,6 +70,13 @@ export class AppImageParser {
   private hashCheck: HashCheck | null = null;
   private readonly desc = Buffer.alloc(APP_DESC_SIZE);
   private descFill = 0;
+  /** First 80 bytes of the current DRAM segment, and of the last complete one (esptool's rule). */
+  private readonly bootDesc = Buffer.alloc(BOOTLOADER_DESC_SIZE);
+  private bootDescFill = 0;
+  private readonly lastBootDesc = Buffer.alloc(BOOTLOADER_DESC_SIZE);
+  private hasBootDesc = false;
+  private segIsBootCandidate = false;
+  private sawDrom = false;
   private end: number | undefined;
   private reachedImageEnd = false;
   private paddingProblem: ImageProblem | undefined;
@@ -128,6 +138,11 @@ export class AppImageParser {
           const take = Math.min(n, APP_DESC_SIZE - this.descFill);
           this.desc.set(piece.subarray(0, take), this.descFill);
           this.descFill += take;
+        }
+        if (this.segIsBootCandidate && this.bootDescFill < BOOTLOADER_DESC_SIZE) {
+          const take = Math.min(n, BOOTLOADER_DESC_SIZE - this.bootDescFill);
+          this.bootDesc.set(piece.subarray(0, take), this.bootDescFill);
+          this.bootDescFill += take;
         }
         this.segLeft -= n;
         return n;
@@ -196,6 +211,9 @@ export class AppImageParser {
         this.segLoadAddr = this.small.readUInt32LE(0);
         this.segLength = this.small.readUInt32LE(4);
         this.segLeft = this.segLength;
+        this.segMemoryTypes = memoryTypes(this.header?.chipId ?? -1, this.segLoadAddr);
+        this.segIsBootCandidate = isBootloaderDescCandidate(this.segMemoryTypes, this.segLength);
+        this.bootDescFill = 0;
         this.state = 'segment-data';
         if (this.segIndex === (this.header?.segmentCount ?? 0) - 1) {
           this.end = this.imageEndAfter(this.pos + this.segLength);
@@ -205,15 +223,19 @@ export class AppImageParser {
       }
       case 'segment-data': {
         if (this.segLeft > 0) return;
-        const loadAddr = this.segLoadAddr;
         this.segments.push({
           index: this.segIndex,
-          loadAddr,
+          loadAddr: this.segLoadAddr,
           length: this.segLength,
           fileOffset: this.segOffset,
           dataOffset: this.segOffset + SEGMENT_HEADER_SIZE,
-          memoryTypes: memoryTypes(this.header?.chipId ?? -1, loadAddr),
+          memoryTypes: this.segMemoryTypes,
         });
+        if (this.segMemoryTypes.includes('DROM')) this.sawDrom = true;
+        if (this.segIsBootCandidate) {
+          this.bootDesc.copy(this.lastBootDesc);
+          this.hasBootDesc = true;
+        }
         this.segIndex += 1;
         this.segOffset = this.pos;
         this.nextSegmentOrChecksum();
@@ -306,6 +328,7 @@ export class AppImageParser {
       checksum: this.checksum,
       hash: this.hashCheck,
       app,
+      bootloader: this.hasBootDesc && !this.sawDrom ? decodeBootloaderDescriptor(this.lastBootDesc) : null,
       imageEnd: this.reachedImageEnd ? (this.end ?? null) : null,
       signatureSector,
       problems,

@@ -81,6 +81,15 @@ export const AppDescLength = {
   elfSha256: 32,
 } as const;
 
+/**
+ * `esp_bootloader_desc_t` (ESP-IDF `components/esp_bootloader_format/include/esp_bootloader_desc.h`;
+ * esptool `_parse_bootloader_info`, `<B3sI32s24s16s`): magic byte 0x50, version u32 at 4,
+ * idf_ver char[32] at 8, date_time char[24] at 40; 80 bytes.
+ */
+export const BOOTLOADER_DESC_MAGIC = 0x50;
+export const BOOTLOADER_DESC_SIZE = 80;
+export const BootloaderDescOffset = { version: 4, idfVersion: 8, dateTime: 40 } as const;
+
 /** A chip as the image header names it. */
 export interface ChipDefinition {
   /** `chip_id` in the extended header. */

@@ -5,13 +5,16 @@
  * descriptor, trailer.
  */
 import { SECTOR_SIZE } from '../secure-boot/constants';
-import type { AppDescriptor, ImageHeader } from './app-image-info';
+import type { AppDescriptor, BootloaderDescriptor, ImageHeader } from './app-image-info';
 import {
   APP_DESC_FILE_OFFSET,
   APP_DESC_MAGIC,
   APP_DESC_SIZE,
   AppDescLength,
   AppDescOffset,
+  BOOTLOADER_DESC_MAGIC,
+  BOOTLOADER_DESC_SIZE,
+  BootloaderDescOffset,
   CHECKSUM_ALIGN,
   FLASH_MODES,
   FLASH_SIZES,
@@ -258,6 +261,24 @@ export function decodeAppDescriptor(bytes: Uint8Array, segmentCount: number): Ap
     // esptool `_parse_app_info`: 2**mmu_page_size bytes, unset when 0
     mmuPageSize: mmu === 0 ? null : 2 ** mmu,
   };
+}
+
+/**
+ * Step 5b: the bootloader descriptor from the first 80 bytes of a DRAM segment (esptool
+ * `_parse_bootloader_info`), or null when its magic byte is not 0x50.
+ */
+export function decodeBootloaderDescriptor(bytes: Uint8Array): BootloaderDescriptor | null {
+  if (bytes.length < BOOTLOADER_DESC_SIZE || bytes[0] !== BOOTLOADER_DESC_MAGIC) return null;
+  return {
+    version: view(bytes).getUint32(BootloaderDescOffset.version, true),
+    idfVersion: cString(bytes.subarray(BootloaderDescOffset.idfVersion, BootloaderDescOffset.idfVersion + 32)),
+    dateTime: cString(bytes.subarray(BootloaderDescOffset.dateTime, BootloaderDescOffset.dateTime + 24)),
+  };
+}
+
+/** esptool's rule for where a bootloader descriptor may be: see `AppImageInfo.bootloader`. */
+export function isBootloaderDescCandidate(memoryTypes: readonly string[], length: number): boolean {
+  return memoryTypes.includes('DRAM') && length >= BOOTLOADER_DESC_SIZE;
 }
 
 /** Step 6: where a signature sector must start for an image that ends at `imageEnd`. */

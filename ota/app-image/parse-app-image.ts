@@ -4,6 +4,7 @@ import { parseSignatureSector } from '../secure-boot/signature-block';
 import type {
   AppDescriptor,
   AppImageInfo,
+  BootloaderDescriptor,
   ChecksumCheck,
   HashCheck,
   ImageHeader,
@@ -11,18 +12,20 @@ import type {
   ParseAppImageOptions,
   SignatureSectorInfo,
 } from './app-image-info';
-import { APP_DESC_SIZE, APPENDED_HASH_SIZE, CHECKSUM_SEED, HEADER_SIZE, SEGMENT_HEADER_SIZE } from './constants';
+import { APP_DESC_SIZE, APPENDED_HASH_SIZE, BOOTLOADER_DESC_SIZE, CHECKSUM_SEED, HEADER_SIZE, SEGMENT_HEADER_SIZE } from './constants';
 import {
   badMagic,
   checksumMismatch,
   checksumOffset,
   checksumTruncated,
   decodeAppDescriptor,
+  decodeBootloaderDescriptor,
   decodeHeader,
   hashMismatch,
   hashTruncated,
   headerProblems,
   headerTruncated,
+  isBootloaderDescCandidate,
   paddingNotFf,
   sectorStartFor,
   segmentHeaderTruncated,
@@ -53,6 +56,7 @@ export function parseAppImage(bytes: Uint8Array, options: ParseAppImageOptions =
     checksum: null as ChecksumCheck | null,
     hash: null as HashCheck | null,
     app: null as AppDescriptor | null,
+    bootloader: null as BootloaderDescriptor | null,
     imageEnd: null as number | null,
     signatureSector: null as SignatureSectorInfo | null,
     problems,
@@ -81,11 +85,15 @@ export function parseAppImage(bytes: Uint8Array, options: ParseAppImageOptions =
 
 /** The app descriptor is looked at whatever else failed, so its problem always shows. */
 function finish(
-  result: { app: AppDescriptor | null; segments: ImageSegment[] },
+  result: { app: AppDescriptor | null; bootloader: BootloaderDescriptor | null; segments: ImageSegment[] },
   bytes: Uint8Array,
   header: ImageHeader,
   problems: ImageProblem[],
 ): AppImageInfo {
+  if (!result.segments.some(s => s.memoryTypes.includes('DROM'))) {
+    const last = result.segments.filter(s => isBootloaderDescCandidate(s.memoryTypes, s.length)).pop();
+    if (last) result.bootloader = decodeBootloaderDescriptor(bytes.subarray(last.dataOffset, last.dataOffset + BOOTLOADER_DESC_SIZE));
+  }
   const seg0 = result.segments[0];
   const descBytes = seg0 ? bytes.subarray(seg0.dataOffset, seg0.dataOffset + Math.min(seg0.length, APP_DESC_SIZE)) : new Uint8Array(0);
   const app = decodeAppDescriptor(descBytes, header.segmentCount);

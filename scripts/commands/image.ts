@@ -114,6 +114,10 @@ export function inspectText(file: string, info: AppImageInfo): string {
       `Secure version: ${a.secureVersion}`,
     );
   }
+  if (info.bootloader) {
+    const b = info.bootloader;
+    lines.push('', `Bootloader version: ${b.version}`, `ESP-IDF:       ${b.idfVersion}`, `Compile time:  ${b.dateTime}`);
+  }
   const sector = info.signatureSector;
   if (sector) {
     lines.push('', `Signature sector at ${hex(sector.offset)} (signed content SHA-256 ${sector.contentSha256})`);

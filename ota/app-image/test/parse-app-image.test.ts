@@ -122,6 +122,20 @@ describe('parseAppImage on the fixtures (facts from shared/fixtures/esp32/README
     expect(info.problems[0].message).toMatch(/not an application/);
   });
 
+  it('reads a bootloader descriptor where esptool looks for one (last DRAM segment, magic 0x50)', () => {
+    expect(parseAppImage(readFixture('bootloader_esp32.bin')).bootloader).toBeNull(); // made before ESP-IDF 5.2
+    const bytes = readFixture('bootloader_esp32.bin');
+    const desc = 0x20 + 8; // data of segment 1 (DRAM, 0xb3c bytes; segment 0 is empty)
+    bytes.fill(0, desc, desc + 80);
+    bytes[desc] = 0x50;
+    bytes.writeUInt32LE(7, desc + 4);
+    bytes.write('v5.3.1', desc + 8, 'latin1');
+    bytes.write('Nov 23 2026 01:02:03', desc + 40, 'latin1');
+    const info = parseAppImage(bytes);
+    expect(info.bootloader).toEqual({ version: 7, idfVersion: 'v5.3.1', dateTime: 'Nov 23 2026 01:02:03' });
+    expect(streamParse(bytes, [5, 77])).toEqual(info);
+  });
+
   it('reads the signature blocks and key digests of the signed bootloaders', () => {
     const single = parseAppImage(readFixture('bootloader_signed_v2_rsa.bin'));
     expect(single.signatureSector?.offset).toBe(0x8000);
