@@ -13,8 +13,15 @@ export function registerClaimCertCommand(program: Command): void {
         'AWS IoT issues the claim certificate from the CSR when the stack is deployed, so the key never enters Terraform state.',
     )
     .option('--env <name>', 'environment whose claimCsrPath and thing name prefix to use', 'dev')
-    .option('--out <dir>', "directory for claim.key.pem and claim.csr.pem (default: the environment's claimCsrPath directory)")
-    .option('--force', 'replace an existing key and CSR (devices flashed with the old key can no longer provision)', false)
+    .option(
+      '--out <dir>',
+      "directory for claim.key.pem and claim.csr.pem (default: the environment's claimCsrPath directory)",
+    )
+    .option(
+      '--force',
+      'replace an existing key and CSR (devices flashed with the old key can no longer provision)',
+      false,
+    )
     .action(async (options: { env: string; out?: string; force: boolean }, command: Command) => {
       const [{ parseEnvironment }, { PROJECT_ROOT }, { createClaimCsr }] = await Promise.all([
         import('../../infra/environments'),
@@ -25,11 +32,19 @@ export function registerClaimCertCommand(program: Command): void {
         const env = parseEnvironment(options.env);
         const expectedCsr = resolve(PROJECT_ROOT, env.claimCsrPath);
         const outDir = resolve(options.out ?? dirname(expectedCsr));
-        const files = await createClaimCsr({ outDir, commonName: `${env.thingNamePrefix}-claim`, force: options.force });
-        console.log(`claim-cert: key ${relative(process.cwd(), files.keyPath)} (mode 0600, keep it secret)`);
+        const files = await createClaimCsr({
+          outDir,
+          commonName: `${env.thingNamePrefix}-claim`,
+          force: options.force,
+        });
+        console.log(
+          `claim-cert: key ${relative(process.cwd(), files.keyPath)} (mode 0600, keep it secret)`,
+        );
         console.log(`claim-cert: CSR ${relative(process.cwd(), files.csrPath)}`);
         if (resolve(files.csrPath) !== expectedCsr) {
-          console.log(`claim-cert: note: environment ${env.name} deploys the CSR at ${env.claimCsrPath}, not this one`);
+          console.log(
+            `claim-cert: note: environment ${env.name} deploys the CSR at ${env.claimCsrPath}, not this one`,
+          );
         }
       } catch (error) {
         command.error(`claim-cert: ${(error as Error).message}`, { exitCode: 1 });
