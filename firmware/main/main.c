@@ -61,6 +61,7 @@ void app_main(void) {
   prv_wifi_start();
   const struct fleet_device_config config = {
       .provisioning_template = CONFIG_FLEET_PROVISIONING_TEMPLATE,
+      .thing_name_prefix = CONFIG_FLEET_THING_NAME_PREFIX,
   };
   enum fleet_status status = fleet_device_init(&s_device, &config);
   if (status != FLEET_OK) {

@@ -45,17 +45,19 @@ static const char kThingAccepted[] =
     "{\"deviceConfiguration\":{},\"thingName\":\"esp32-00AABBCC\"}";
 
 static void prv_run_to_await_certificate(void) {
-  assert_int_equal(fleet_provisioning_start(&s_prov, TEMPLATE, "00AABBCC", 0), FLEET_OK);
+  assert_int_equal(fleet_provisioning_start(&s_prov, TEMPLATE, "00AABBCC", "esp32-dev-00AABBCC", 0),
+                   FLEET_OK);
   fleet_provisioning_on_connected(&s_prov, 10);
   assert_int_equal(s_prov.state, FLEET_PROVISIONING_AWAIT_CERTIFICATE);
 }
 
 static void test_fleet_provisioning_start_connects_with_claim_identity(void **state) {
   (void)state;
-  assert_int_equal(fleet_provisioning_start(&s_prov, TEMPLATE, "00AABBCC", 0), FLEET_OK);
+  assert_int_equal(fleet_provisioning_start(&s_prov, TEMPLATE, "00AABBCC", "esp32-dev-00AABBCC", 0),
+                   FLEET_OK);
   assert_int_equal(fake_port_mqtt_connect_count(), 1);
   assert_true(fake_port_mqtt_last_connect_was_claim());
-  assert_string_equal(fake_port_mqtt_last_client_id(), "00AABBCC");
+  assert_string_equal(fake_port_mqtt_last_client_id(), "esp32-dev-00AABBCC");
   assert_int_equal(s_prov.state, FLEET_PROVISIONING_CONNECTING);
 }
 

@@ -85,6 +85,7 @@ int main(int argc, char **argv) {
     return 1;
   struct fleet_device_config device_config = {
       .provisioning_template = config.provisioning_template,
+      .thing_name_prefix = config.thing_name_prefix,
       .verify_timeout_ms = config.verify_timeout_ms,
   };
   enum fleet_status status = fleet_device_init(&s_device, &device_config);

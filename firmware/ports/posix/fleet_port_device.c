@@ -29,6 +29,7 @@ enum fleet_status fleet_port_device_app_version(char *version, size_t size,
   uint8_t prefix[FLEET_APP_IMAGE_PREFIX_LENGTH];
   struct fleet_app_image_info info;
   if (fleet_posix_flash_read_running(prefix, sizeof(prefix)) == FLEET_OK &&
+      prefix[0] == FLEET_APP_IMAGE_MAGIC &&
       fleet_app_image_parse_prefix(prefix, sizeof(prefix), &info, NULL) == FLEET_OK) {
     snprintf(version, size, "%s", info.version);
     *secure_version = info.secure_version;

@@ -98,6 +98,7 @@ enum fleet_status fleet_posix_config_load(const char *path, const char *state_di
   double floor = 0;
   double verify = 0;
   strcpy(out->chip, "esp32");
+  strcpy(out->thing_name_prefix, "esp32");
   strcpy(out->firmware_version, "0.0.0");
   int ok = prv_string(root, "mqtt", "host", out->mqtt_host, sizeof(out->mqtt_host), 1, path) &&
            prv_number(root, "mqtt", "port", &port, 1, 65535, path) &&
@@ -111,6 +112,8 @@ enum fleet_status fleet_posix_config_load(const char *path, const char *state_di
            prv_string(root, NULL, "provisioningTemplate", out->provisioning_template,
                       sizeof(out->provisioning_template), 1, path) &&
            prv_string(root, "device", "serial", out->serial, sizeof(out->serial), 1, path) &&
+           prv_string(root, "device", "thingNamePrefix", out->thing_name_prefix,
+                      sizeof(out->thing_name_prefix), 0, path) &&
            prv_string(root, "device", "firmwareVersion", out->firmware_version,
                       sizeof(out->firmware_version), 0, path) &&
            prv_string(root, "device", "chip", out->chip, sizeof(out->chip), 0, path) &&

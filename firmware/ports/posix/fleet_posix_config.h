@@ -8,7 +8,8 @@
  * { "mqtt": { "host": "127.0.0.1", "port": 8883, "serverName": "localhost", "caFile": "ca.pem" },
  *   "claim": { "certFile": "claim.pem", "keyFile": "claim.key" },
  *   "provisioningTemplate": "fleet-dev-provisioning",
- *   "device": { "serial": "00AABBCC0001", "firmwareVersion": "1.0.0", "chip": "esp32",
+ *   "device": { "serial": "00AABBCC0001", "thingNamePrefix": "esp32-dev",
+ *               "firmwareVersion": "1.0.0", "chip": "esp32",
  *               "firmwarePublicKeyFile": "firmware-signing.pub.pem",
  *               "firmwareImage": "app.bin", "slotSizeBytes": 4194304,
  *               "secureVersionFloor": 0, "verifyTimeoutMs": 120000, "httpCaFile": "ca.pem" } }
@@ -33,6 +34,7 @@ struct fleet_posix_config {
   char claim_key_file[FLEET_POSIX_PATH_MAX];
   char provisioning_template[64];
   char serial[65];
+  char thing_name_prefix[64];
   char firmware_version[33];
   char chip[16];
   uint16_t chip_id;

@@ -213,7 +213,8 @@ static void prv_run_download(struct fleet_device *dev, uint64_t now) {
 
 enum fleet_status fleet_device_init(struct fleet_device *dev,
                                     const struct fleet_device_config *config) {
-  if (dev == NULL || config == NULL || config->provisioning_template == NULL) {
+  if (dev == NULL || config == NULL || config->provisioning_template == NULL ||
+      config->thing_name_prefix == NULL) {
     return FLEET_ERR_INVALID_ARG;
   }
   memset(dev, 0, sizeof(*dev));
@@ -250,7 +251,10 @@ enum fleet_status fleet_device_init(struct fleet_device *dev,
                     fleet_status_to_str(status));
   }
   dev->state = FLEET_DEVICE_PROVISIONING;
-  return fleet_provisioning_start(&dev->prov, config->provisioning_template, dev->serial, now);
+  char client_id[FLEET_THING_NAME_MAX_LENGTH + 1];
+  snprintf(client_id, sizeof(client_id), "%s-%s", config->thing_name_prefix, dev->serial);
+  return fleet_provisioning_start(&dev->prov, config->provisioning_template, dev->serial, client_id,
+                                  now);
 }
 
 bool fleet_device_step(struct fleet_device *dev) {

@@ -33,7 +33,7 @@ static void prv_fail(struct fleet_provisioning *p, const char *reason, uint64_t 
 
 static void prv_connect(struct fleet_provisioning *p, uint64_t now_ms) {
   p->attempts++;
-  struct fleet_mqtt_identity claim = {.client_id = p->serial, .cert_pem = NULL, .key_pem = NULL};
+  struct fleet_mqtt_identity claim = {.client_id = p->client_id, .cert_pem = NULL, .key_pem = NULL};
   p->state = FLEET_PROVISIONING_CONNECTING;
   p->deadline_ms = now_ms + FLEET_CONFIG_PROVISIONING_REPLY_TIMEOUT_MS;
   enum fleet_status status = fleet_port_mqtt_connect(&claim);
@@ -43,15 +43,18 @@ static void prv_connect(struct fleet_provisioning *p, uint64_t now_ms) {
 }
 
 enum fleet_status fleet_provisioning_start(struct fleet_provisioning *p, const char *template_name,
-                                           const char *serial, uint64_t now_ms) {
+                                           const char *serial, const char *client_id,
+                                           uint64_t now_ms) {
   if (p == NULL || template_name == NULL || serial == NULL || serial[0] == '\0' ||
       strlen(template_name) > FLEET_TEMPLATE_NAME_MAX_LENGTH ||
-      strlen(serial) > FLEET_SERIAL_MAX_LENGTH) {
+      strlen(serial) > FLEET_SERIAL_MAX_LENGTH || client_id == NULL || client_id[0] == '\0' ||
+      strlen(client_id) > FLEET_THING_NAME_MAX_LENGTH) {
     return FLEET_ERR_INVALID_ARG;
   }
   memset(p, 0, sizeof(*p));
   strcpy(p->template_name, template_name);
   strcpy(p->serial, serial);
+  strcpy(p->client_id, client_id);
   FLEET_LOG_INFO("no device certificate: provisioning by claim with template %s, serial %s",
                  template_name, serial);
   prv_connect(p, now_ms);

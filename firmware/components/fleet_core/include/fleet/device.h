@@ -35,6 +35,7 @@ extern "C" {
 /** Configuration of the application. */
 struct fleet_device_config {
   const char *provisioning_template; /**< Fleet provisioning template name. */
+  const char *thing_name_prefix;     /**< Claim client id is "<prefix>-<serial>" (claim policy). */
   uint32_t verify_timeout_ms; /**< Time a new app has to confirm itself; 0: the config default. */
 };
 

@@ -50,7 +50,8 @@ struct fleet_provisioning {
   enum fleet_provisioning_state state;
   char template_name[FLEET_TEMPLATE_NAME_MAX_LENGTH + 1];
   char serial[FLEET_SERIAL_MAX_LENGTH + 1];
-  struct fleet_credentials creds; /**< Filled as the replies arrive. */
+  char client_id[FLEET_THING_NAME_MAX_LENGTH + 1]; /**< MQTT client id while claiming. */
+  struct fleet_credentials creds;                  /**< Filled as the replies arrive. */
   char token[FLEET_OWNERSHIP_TOKEN_MAX_LENGTH + 1];
   char reason[FLEET_REASON_MAX_LENGTH + 1]; /**< Why the last attempt failed. */
   uint64_t deadline_ms;                     /**< Reply timeout or end of backoff. */
@@ -63,12 +64,15 @@ struct fleet_provisioning {
  *
  * @param p State.
  * @param template_name Provisioning template name.
- * @param serial Serial number (also the MQTT client id of the claim connection).
+ * @param serial Serial number, sent as the SerialNumber parameter.
+ * @param client_id MQTT client id of the claim connection: the claim policy allows
+ *        "<thingNamePrefix>-*" (infra/claim-policy-document.ts), so pass "<prefix>-<serial>".
  * @param now_ms Current monotonic time.
  * @return FLEET_OK, FLEET_ERR_INVALID_ARG, or the MQTT port's error (then backing off).
  */
 enum fleet_status fleet_provisioning_start(struct fleet_provisioning *p, const char *template_name,
-                                           const char *serial, uint64_t now_ms);
+                                           const char *serial, const char *client_id,
+                                           uint64_t now_ms);
 
 /**
  * The claim connection is up: subscribe, make the key and publish the CSR.
