@@ -20,7 +20,8 @@ export interface ConnectionIdentity {
 
 /** Certificate id of the TLS peer, or undefined when it presented none. */
 export function peerCertificateId(socket: TLSSocket): string | undefined {
-  const raw = socket.getPeerCertificate()?.raw;
+  // getPeerX509Certificate() is lazy; getPeerCertificate() would decode every field on each connect.
+  const raw = socket.getPeerX509Certificate()?.raw;
   return raw && raw.length > 0 ? certificateIdOfDer(raw) : undefined;
 }
 

@@ -85,6 +85,8 @@ export async function startIotBroker(options: IotBrokerOptions): Promise<IotBrok
       requestCert: true,
       rejectUnauthorized: true,
       minVersion: 'TLSv1.2',
+      // Small MQTT packets (CONNACK, SUBACK, replies) must not wait for Nagle + delayed ACK (~40 ms each).
+      noDelay: true,
     },
     (socket: TLSSocket) => {
       // Refuse unknown or non-ACTIVE certificates before any MQTT byte is read.

@@ -16,6 +16,9 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { writeFileAtomic } from '../state/write-file-atomic';
 import { certificateIdOfPem } from './certificate-id';
+import { DeviceCertificateIssuer, verifiedCsrPublicKey } from './device-certificate-issuer';
+
+export { CsrError } from './device-certificate-issuer';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 type CryptoKey = webcrypto.CryptoKey;
@@ -24,10 +27,6 @@ const generateKeyPair = promisify(generateKeyPairCb);
 
 const EC_KEY: webcrypto.EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' };
 const EC_SIGNING: webcrypto.EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' };
-/** AWS IoT device certificates are valid until 2049-12-31 (seen on every cert AWS issues). */
-const DEVICE_NOT_AFTER = new Date('2049-12-31T23:59:59Z');
-/** Subject AWS IoT puts on the certificates it issues, whatever the CSR asked for. */
-const DEVICE_SUBJECT = 'CN=AWS IoT Certificate';
 
 /** A certificate the CA issued. */
 export interface IssuedCertificate {
@@ -39,11 +38,6 @@ export interface IssuedCertificate {
 /** A certificate the CA issued together with the key it made. */
 export interface IssuedKeyAndCertificate extends IssuedCertificate {
   readonly privateKeyPem: string;
-}
-
-/** Why a CSR was refused. */
-export class CsrError extends Error {
-  override readonly name = 'CsrError';
 }
 
 /** The local CA: sign CSRs, make keys and certificates, make the broker's server certificate. */
@@ -83,9 +77,11 @@ export async function loadOrCreateLocalCa(stateDir: string): Promise<LocalCa> {
   const keyFile = join(dir, 'ca.key.pem');
   const caCertFile = join(dir, 'ca.cert.pem');
   let caKey: CryptoKey;
+  let caKeyPem: string;
   let caCertPem: string;
   if (existsSync(keyFile) && existsSync(caCertFile)) {
-    caKey = await importEcPrivateKey(readFileSync(keyFile, 'utf8'));
+    caKeyPem = readFileSync(keyFile, 'utf8');
+    caKey = await importEcPrivateKey(caKeyPem);
     caCertPem = readFileSync(caCertFile, 'utf8');
   } else {
     const keys = (await webcrypto.subtle.generateKey(EC_KEY, true, ['sign', 'verify'])) as CryptoKeyPair;
@@ -103,7 +99,8 @@ export async function loadOrCreateLocalCa(stateDir: string): Promise<LocalCa> {
       ],
     });
     const keyDer = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey as webcrypto.CryptoKey);
-    await writeFileAtomic(keyFile, toPem(keyDer, 'PRIVATE KEY'), { mode: 0o600 });
+    caKeyPem = toPem(keyDer, 'PRIVATE KEY');
+    await writeFileAtomic(keyFile, caKeyPem, { mode: 0o600 });
     caCertPem = cert.toString('pem') + '\n';
     await writeFileAtomic(caCertFile, caCertPem);
     caKey = keys.privateKey;
@@ -111,24 +108,10 @@ export async function loadOrCreateLocalCa(stateDir: string): Promise<LocalCa> {
   const caCert = new x509.X509Certificate(caCertPem);
   const authorityKeyId = await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey);
 
-  async function issueDevice(publicKey: x509.PublicKeyType): Promise<IssuedCertificate> {
-    const cert = await x509.X509CertificateGenerator.create({
-      serialNumber: serial(),
-      subject: DEVICE_SUBJECT,
-      issuer: caCert.subject,
-      notBefore: new Date(Date.now() - 60_000),
-      notAfter: DEVICE_NOT_AFTER,
-      signingAlgorithm: EC_SIGNING,
-      publicKey,
-      signingKey: caKey,
-      extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
-        authorityKeyId,
-      ],
-    });
-    const certificatePem = cert.toString('pem') + '\n';
+  // Device certificates are issued on every provisioning: a byte-level issuer (see its header).
+  const issuer = new DeviceCertificateIssuer(caKeyPem, caCertPem);
+  function issueDevice(spkiDer: Uint8Array): IssuedCertificate {
+    const certificatePem = issuer.issue(spkiDer);
     return { certificatePem, certificateId: certificateIdOfPem(certificatePem) };
   }
 
@@ -137,20 +120,7 @@ export async function loadOrCreateLocalCa(stateDir: string): Promise<LocalCa> {
     caCertFile,
 
     async signCsr(csrPem: string): Promise<IssuedCertificate> {
-      let csr: x509.Pkcs10CertificateRequest;
-      try {
-        csr = new x509.Pkcs10CertificateRequest(csrPem.trim());
-      } catch (error) {
-        throw new CsrError(`certificateSigningRequest is not a PEM PKCS#10 request: ${(error as Error).message}`);
-      }
-      let valid = false;
-      try {
-        valid = await csr.verify();
-      } catch (error) {
-        throw new CsrError(`certificateSigningRequest uses an unsupported key or signature: ${(error as Error).message}`);
-      }
-      if (!valid) throw new CsrError('certificateSigningRequest signature does not verify with its own public key');
-      return issueDevice(csr.publicKey);
+      return issueDevice(verifiedCsrPublicKey(csrPem));
     },
 
     async createKeysAndCertificate(): Promise<IssuedKeyAndCertificate> {
@@ -159,7 +129,7 @@ export async function loadOrCreateLocalCa(stateDir: string): Promise<LocalCa> {
         publicKeyEncoding: { type: 'spki', format: 'der' },
         privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
       });
-      const issued = await issueDevice(new Uint8Array(publicKey).buffer);
+      const issued = issueDevice(publicKey);
       return { ...issued, privateKeyPem: privateKey };
     },
 
