@@ -6,6 +6,7 @@
 import type { LocalCa } from './pki/local-ca';
 import type { Registry } from './registry/registry';
 import type { ReservedTopicDispatcher } from './broker/reserved-topics';
+import type { IotBroker } from './broker/iot-broker';
 import type { AppliedStack } from './terraform/apply-stack';
 import type { ResourceAppliers } from './terraform/resource-applier';
 
@@ -49,6 +50,8 @@ export interface LocalServiceContext {
   readonly ca: LocalCa;
   /** Register reserved-topic families here (shadows, jobs). */
   readonly dispatcher: ReservedTopicDispatcher;
+  /** The running MQTT broker (services publish from the broker and follow connections). */
+  readonly broker: IotBroker;
   /** Server TLS credentials (CA-signed, for localhost/127.0.0.1/serverName) for HTTPS services. */
   readonly serverTls: { readonly keyPem: string; readonly certPem: string; readonly caCertPem: string };
   readonly log: LocalCloudLog;

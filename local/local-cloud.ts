@@ -146,6 +146,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
         registry,
         ca,
         dispatcher,
+        broker,
         serverTls: { keyPem: server.keyPem, certPem: server.certPem, caCertPem: ca.caCertPem },
         log,
       });

@@ -51,6 +51,8 @@ export class Registry {
   /** certificate id → attached thing names */
   private readonly thingsByCertificate = new Map<string, Set<string>>();
   private readonly parsedPolicies = new Map<string, NamedPolicy>();
+  /** Called after every putThing (the jobs engine follows group membership for CONTINUOUS jobs). */
+  private readonly thingListeners: ((thing: ThingRecord) => void)[] = [];
 
   constructor(
     stateDir: string,
@@ -178,7 +180,13 @@ export class Registry {
       version: (existing?.version ?? 0) + 1,
     };
     this.store.set(C.things, input.thingName, record);
+    for (const listener of this.thingListeners) listener(record);
     return record;
+  }
+
+  /** Registers a listener called after every putThing. */
+  onThingChanged(listener: (thing: ThingRecord) => void): void {
+    this.thingListeners.push(listener);
   }
 
   getThing(thingName: string): ThingRecord | undefined {
@@ -220,6 +228,10 @@ export class Registry {
 
   getThingGroup(name: string): ThingGroupRecord | undefined {
     return this.store.get<ThingGroupRecord>(C.thingGroups, name);
+  }
+
+  listThingGroups(): ThingGroupRecord[] {
+    return Object.values(this.store.all<ThingGroupRecord>(C.thingGroups));
   }
 
   // ---- provisioning templates
