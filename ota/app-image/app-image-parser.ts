@@ -10,7 +10,14 @@ import type {
   ParseAppImageOptions,
   SignatureSectorInfo,
 } from './app-image-info';
-import { APP_DESC_SIZE, APPENDED_HASH_SIZE, BOOTLOADER_DESC_SIZE, CHECKSUM_SEED, HEADER_SIZE, SEGMENT_HEADER_SIZE } from './constants';
+import {
+  APP_DESC_SIZE,
+  APPENDED_HASH_SIZE,
+  BOOTLOADER_DESC_SIZE,
+  CHECKSUM_SEED,
+  HEADER_SIZE,
+  SEGMENT_HEADER_SIZE,
+} from './constants';
 import {
   badMagic,
   checksumMismatch,
@@ -35,7 +42,16 @@ import type { ImageProblem } from './image-problem';
 import { memoryTypes } from './memory-map';
 
 /** The states of the walk, in file order (mqtt-packet's `_states` shape). */
-type State = 'header' | 'segment-header' | 'segment-data' | 'checksum' | 'hash' | 'padding' | 'sector' | 'extra' | 'stopped';
+type State =
+  | 'header'
+  | 'segment-header'
+  | 'segment-data'
+  | 'checksum'
+  | 'hash'
+  | 'padding'
+  | 'sector'
+  | 'extra'
+  | 'stopped';
 
 /** Points of the file whose SHA-256 state a caller may continue from (see `hashStateAt`). */
 export type HashPoint = 'image-end' | 'sector-start';
@@ -246,7 +262,8 @@ export class AppImageParser {
         const stored = this.small[0];
         const computed = this.checksumValue;
         this.checksum = { stored, computed, valid: stored === computed, offset: this.checksumAt };
-        if (stored !== computed) this.segmentProblems.push(checksumMismatch(this.checksumAt, stored, computed));
+        if (stored !== computed)
+          this.segmentProblems.push(checksumMismatch(this.checksumAt, stored, computed));
         if (this.header?.hashAppended) {
           this.imageDigest = this.hash.copy().digest('hex');
           this.state = 'hash';
@@ -314,7 +331,9 @@ export class AppImageParser {
     let app: AppImageInfo['app'] = null;
     if (this.header) {
       const seg0 = this.segments[0];
-      const descBytes = seg0 ? this.desc.subarray(0, Math.min(seg0.length, APP_DESC_SIZE)) : new Uint8Array(0);
+      const descBytes = seg0
+        ? this.desc.subarray(0, Math.min(seg0.length, APP_DESC_SIZE))
+        : new Uint8Array(0);
       const decoded = decodeAppDescriptor(descBytes, this.header.segmentCount);
       if ('code' in decoded) problems.push(decoded);
       else app = decoded;
@@ -328,7 +347,8 @@ export class AppImageParser {
       checksum: this.checksum,
       hash: this.hashCheck,
       app,
-      bootloader: this.hasBootDesc && !this.sawDrom ? decodeBootloaderDescriptor(this.lastBootDesc) : null,
+      bootloader:
+        this.hasBootDesc && !this.sawDrom ? decodeBootloaderDescriptor(this.lastBootDesc) : null,
       imageEnd: this.reachedImageEnd ? (this.end ?? null) : null,
       signatureSector,
       problems,
@@ -343,7 +363,12 @@ export class AppImageParser {
       case 'segment-header':
         return segmentHeaderTruncated(this.segIndex, this.segOffset, size);
       case 'segment-data':
-        return segmentPastEnd(this.segIndex, this.segOffset, this.segLength, size - this.segOffset - SEGMENT_HEADER_SIZE);
+        return segmentPastEnd(
+          this.segIndex,
+          this.segOffset,
+          this.segLength,
+          size - this.segOffset - SEGMENT_HEADER_SIZE,
+        );
       case 'checksum':
         return checksumTruncated(this.checksumAt, size);
       case 'hash':
@@ -365,7 +390,11 @@ export class AppImageParser {
     const contentDigest = this.states.get('sector-start')?.copy().digest() ?? Buffer.alloc(0);
     const sector = parseSignatureSector(this.sector, sectorStart, contentDigest);
     problems.push(...sector.problems);
-    return { offset: sectorStart, contentSha256: contentDigest.toString('hex'), blocks: sector.blocks };
+    return {
+      offset: sectorStart,
+      contentSha256: contentDigest.toString('hex'),
+      blocks: sector.blocks,
+    };
   }
 }
 

@@ -101,7 +101,12 @@ export interface ChipDefinition {
 }
 
 /** [fmt] `esp_image_spi_freq_t`; [esptool] `targets/esp32.py` `FLASH_FREQUENCY`. */
-const FREQ_ESP32: Readonly<Record<number, string>> = { 0x0: '40m', 0x1: '26m', 0x2: '20m', 0xf: '80m' };
+const FREQ_ESP32: Readonly<Record<number, string>> = {
+  0x0: '40m',
+  0x1: '26m',
+  0x2: '20m',
+  0xf: '80m',
+};
 
 /**
  * Chips by `chip_id`: ids from [fmt] `esp_chip_id_t` and [doc] offset 12; names and frequency
@@ -114,9 +119,17 @@ export const CHIPS: readonly ChipDefinition[] = [
   { id: 0x0002, name: 'ESP32-S2', flashFrequencies: FREQ_ESP32 },
   { id: 0x0005, name: 'ESP32-C3', flashFrequencies: FREQ_ESP32 },
   { id: 0x0009, name: 'ESP32-S3', flashFrequencies: FREQ_ESP32 },
-  { id: 0x000c, name: 'ESP32-C2', flashFrequencies: { 0xf: '60m', 0x0: '30m', 0x1: '20m', 0x2: '15m' } },
+  {
+    id: 0x000c,
+    name: 'ESP32-C2',
+    flashFrequencies: { 0xf: '60m', 0x0: '30m', 0x1: '20m', 0x2: '15m' },
+  },
   { id: 0x000d, name: 'ESP32-C6', flashFrequencies: { 0x0: '40m', 0x2: '20m' } },
-  { id: 0x0010, name: 'ESP32-H2', flashFrequencies: { 0xf: '48m', 0x0: '24m', 0x1: '16m', 0x2: '12m' } },
+  {
+    id: 0x0010,
+    name: 'ESP32-H2',
+    flashFrequencies: { 0xf: '48m', 0x0: '24m', 0x1: '16m', 0x2: '12m' },
+  },
 ];
 
 /** The chip with this `chip_id`, or undefined for an id we do not know. */
@@ -131,10 +144,26 @@ export function chipByName(name: string): ChipDefinition | undefined {
 }
 
 /** [fmt] `esp_image_spi_mode_t`; [doc] offset 2; printed upper-case as esptool does. */
-export const FLASH_MODES: readonly string[] = ['QIO', 'QOUT', 'DIO', 'DOUT', 'FAST_READ', 'SLOW_READ'];
+export const FLASH_MODES: readonly string[] = [
+  'QIO',
+  'QOUT',
+  'DIO',
+  'DOUT',
+  'FAST_READ',
+  'SLOW_READ',
+];
 
 /**
  * [fmt] `esp_image_flash_size_t`; [doc] offset 3 high nibble; [esptool] `targets/esp32.py`
  * `FLASH_SIZES` (shared by every ESP32-family chip).
  */
-export const FLASH_SIZES: readonly string[] = ['1MB', '2MB', '4MB', '8MB', '16MB', '32MB', '64MB', '128MB'];
+export const FLASH_SIZES: readonly string[] = [
+  '1MB',
+  '2MB',
+  '4MB',
+  '8MB',
+  '16MB',
+  '32MB',
+  '64MB',
+  '128MB',
+];

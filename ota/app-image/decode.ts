@@ -87,7 +87,11 @@ export function badMagic(header: ImageHeader): ImageProblem | undefined {
 }
 
 /** Step 1 checks after the magic: hash flag, segment count, chip (known, and the target). */
-export function headerProblems(header: ImageHeader, raw: Uint8Array, targetChip?: string): ImageProblem[] {
+export function headerProblems(
+  header: ImageHeader,
+  raw: Uint8Array,
+  targetChip?: string,
+): ImageProblem[] {
   const problems: ImageProblem[] = [];
   const flag = raw[HeaderOffset.hashAppended];
   if (flag > 1) {
@@ -134,7 +138,12 @@ export function segmentHeaderTruncated(index: number, offset: number, size: numb
 }
 
 /** Step 2: a segment whose declared length runs past the end of the file. */
-export function segmentPastEnd(index: number, offset: number, length: number, remaining: number): ImageProblem {
+export function segmentPastEnd(
+  index: number,
+  offset: number,
+  length: number,
+  remaining: number,
+): ImageProblem {
   return {
     code: 'segment-past-end',
     offset,
@@ -222,7 +231,10 @@ function cString(bytes: Uint8Array): string {
  * Step 5: the `esp_app_desc_t` at file offset 0x20, given the first bytes of segment 0's data
  * (`bytes`, up to 256). Returns the descriptor, or the `not-an-application` problem.
  */
-export function decodeAppDescriptor(bytes: Uint8Array, segmentCount: number): AppDescriptor | ImageProblem {
+export function decodeAppDescriptor(
+  bytes: Uint8Array,
+  segmentCount: number,
+): AppDescriptor | ImageProblem {
   const magic = bytes.length >= 4 ? view(bytes).getUint32(0, true) : undefined;
   if (segmentCount === 0 || magic !== APP_DESC_MAGIC) {
     return {
@@ -255,7 +267,9 @@ export function decodeAppDescriptor(bytes: Uint8Array, segmentCount: number): Ap
     time: str(AppDescOffset.time, AppDescLength.time),
     date: str(AppDescOffset.date, AppDescLength.date),
     idfVersion: str(AppDescOffset.idfVersion, AppDescLength.idfVersion),
-    elfSha256: Buffer.from(bytes.subarray(AppDescOffset.elfSha256, AppDescOffset.elfSha256 + 32)).toString('hex'),
+    elfSha256: Buffer.from(
+      bytes.subarray(AppDescOffset.elfSha256, AppDescOffset.elfSha256 + 32),
+    ).toString('hex'),
     minEfuseBlockRev: rev(AppDescOffset.minEfuseBlkRevFull),
     maxEfuseBlockRev: rev(AppDescOffset.maxEfuseBlkRevFull),
     // esptool `_parse_app_info`: 2**mmu_page_size bytes, unset when 0
@@ -271,8 +285,12 @@ export function decodeBootloaderDescriptor(bytes: Uint8Array): BootloaderDescrip
   if (bytes.length < BOOTLOADER_DESC_SIZE || bytes[0] !== BOOTLOADER_DESC_MAGIC) return null;
   return {
     version: view(bytes).getUint32(BootloaderDescOffset.version, true),
-    idfVersion: cString(bytes.subarray(BootloaderDescOffset.idfVersion, BootloaderDescOffset.idfVersion + 32)),
-    dateTime: cString(bytes.subarray(BootloaderDescOffset.dateTime, BootloaderDescOffset.dateTime + 24)),
+    idfVersion: cString(
+      bytes.subarray(BootloaderDescOffset.idfVersion, BootloaderDescOffset.idfVersion + 32),
+    ),
+    dateTime: cString(
+      bytes.subarray(BootloaderDescOffset.dateTime, BootloaderDescOffset.dateTime + 24),
+    ),
   };
 }
 

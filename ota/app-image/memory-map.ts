@@ -111,5 +111,7 @@ const MAPS: Readonly<Record<number, readonly Region[]>> = {
  */
 export function memoryTypes(chipId: number, loadAddr: number): string[] {
   const map = MAPS[chipId] ?? [];
-  return map.filter(([start, end]) => start <= loadAddr && loadAddr < end).map(([, , name]) => name);
+  return map
+    .filter(([start, end]) => start <= loadAddr && loadAddr < end)
+    .map(([, , name]) => name);
 }

@@ -12,7 +12,14 @@ import type {
   ParseAppImageOptions,
   SignatureSectorInfo,
 } from './app-image-info';
-import { APP_DESC_SIZE, APPENDED_HASH_SIZE, BOOTLOADER_DESC_SIZE, CHECKSUM_SEED, HEADER_SIZE, SEGMENT_HEADER_SIZE } from './constants';
+import {
+  APP_DESC_SIZE,
+  APPENDED_HASH_SIZE,
+  BOOTLOADER_DESC_SIZE,
+  CHECKSUM_SEED,
+  HEADER_SIZE,
+  SEGMENT_HEADER_SIZE,
+} from './constants';
 import {
   badMagic,
   checksumMismatch,
@@ -85,24 +92,39 @@ export function parseAppImage(bytes: Uint8Array, options: ParseAppImageOptions =
 
 /** The app descriptor is looked at whatever else failed, so its problem always shows. */
 function finish(
-  result: { app: AppDescriptor | null; bootloader: BootloaderDescriptor | null; segments: ImageSegment[] },
+  result: {
+    app: AppDescriptor | null;
+    bootloader: BootloaderDescriptor | null;
+    segments: ImageSegment[];
+  },
   bytes: Uint8Array,
   header: ImageHeader,
   problems: ImageProblem[],
 ): AppImageInfo {
   if (!result.segments.some(s => s.memoryTypes.includes('DROM'))) {
-    const last = result.segments.filter(s => isBootloaderDescCandidate(s.memoryTypes, s.length)).pop();
-    if (last) result.bootloader = decodeBootloaderDescriptor(bytes.subarray(last.dataOffset, last.dataOffset + BOOTLOADER_DESC_SIZE));
+    const last = result.segments
+      .filter(s => isBootloaderDescCandidate(s.memoryTypes, s.length))
+      .pop();
+    if (last)
+      result.bootloader = decodeBootloaderDescriptor(
+        bytes.subarray(last.dataOffset, last.dataOffset + BOOTLOADER_DESC_SIZE),
+      );
   }
   const seg0 = result.segments[0];
-  const descBytes = seg0 ? bytes.subarray(seg0.dataOffset, seg0.dataOffset + Math.min(seg0.length, APP_DESC_SIZE)) : new Uint8Array(0);
+  const descBytes = seg0
+    ? bytes.subarray(seg0.dataOffset, seg0.dataOffset + Math.min(seg0.length, APP_DESC_SIZE))
+    : new Uint8Array(0);
   const app = decodeAppDescriptor(descBytes, header.segmentCount);
   if ('code' in app) problems.push(app);
   else result.app = app;
   return result as unknown as AppImageInfo;
 }
 
-function stepHeader(bytes: Uint8Array, options: ParseAppImageOptions, problems: ImageProblem[]): ImageHeader | undefined {
+function stepHeader(
+  bytes: Uint8Array,
+  options: ParseAppImageOptions,
+  problems: ImageProblem[],
+): ImageHeader | undefined {
   const truncated = headerTruncated(bytes.length);
   if (truncated) {
     problems.push(truncated);
@@ -141,14 +163,26 @@ function stepSegments(
       problems.push(segmentPastEnd(index, pos, length, remaining));
       return { list, checksum };
     }
-    list.push({ index, loadAddr, length, fileOffset: pos, dataOffset, memoryTypes: memoryTypes(header.chipId, loadAddr) });
+    list.push({
+      index,
+      loadAddr,
+      length,
+      fileOffset: pos,
+      dataOffset,
+      memoryTypes: memoryTypes(header.chipId, loadAddr),
+    });
     checksum = xorChecksum(bytes.subarray(dataOffset, dataOffset + length), checksum);
     pos = dataOffset + length;
   }
   return { list, end: pos, checksum };
 }
 
-function stepChecksum(bytes: Uint8Array, end: number, computed: number, problems: ImageProblem[]): ChecksumCheck | undefined {
+function stepChecksum(
+  bytes: Uint8Array,
+  end: number,
+  computed: number,
+  problems: ImageProblem[],
+): ChecksumCheck | undefined {
   const offset = checksumOffset(end);
   if (offset >= bytes.length) {
     problems.push(checksumTruncated(offset, bytes.length));
@@ -179,7 +213,11 @@ function stepHash(
   return offset + APPENDED_HASH_SIZE;
 }
 
-function stepTrailer(bytes: Uint8Array, imageEnd: number, problems: ImageProblem[]): SignatureSectorInfo | null {
+function stepTrailer(
+  bytes: Uint8Array,
+  imageEnd: number,
+  problems: ImageProblem[],
+): SignatureSectorInfo | null {
   if (bytes.length === imageEnd) return null;
   const layout = trailerLayoutProblem(imageEnd, bytes.length);
   if (layout) {
@@ -194,7 +232,15 @@ function stepTrailer(bytes: Uint8Array, imageEnd: number, problems: ImageProblem
     }
   }
   const contentDigest = createHash('sha256').update(bytes.subarray(0, sectorStart)).digest();
-  const sector = parseSignatureSector(bytes.subarray(sectorStart, sectorStart + SECTOR_SIZE), sectorStart, contentDigest);
+  const sector = parseSignatureSector(
+    bytes.subarray(sectorStart, sectorStart + SECTOR_SIZE),
+    sectorStart,
+    contentDigest,
+  );
   problems.push(...sector.problems);
-  return { offset: sectorStart, contentSha256: contentDigest.toString('hex'), blocks: sector.blocks };
+  return {
+    offset: sectorStart,
+    contentSha256: contentDigest.toString('hex'),
+    blocks: sector.blocks,
+  };
 }

@@ -79,7 +79,9 @@ export function ecdsaP256KeyMaterial(publicKey: KeyObject): Buffer {
  */
 export function keyDigestOf(publicKey: KeyObject): string {
   const material =
-    algorithmOf(publicKey, 'publicKey') === 'RSA-PSS-3072' ? rsaKeyMaterial(publicKey) : ecdsaP256KeyMaterial(publicKey);
+    algorithmOf(publicKey, 'publicKey') === 'RSA-PSS-3072'
+      ? rsaKeyMaterial(publicKey)
+      : ecdsaP256KeyMaterial(publicKey);
   return createHash('sha256').update(material).digest('hex');
 }
 
@@ -92,8 +94,13 @@ function finishBlock(block: Buffer): Buffer {
  * Builds a version 2 (RSA-3072) block: digest of the signed content, key material, and the
  * big-endian RSA-PSS `signature` stored little-endian (espsecure `generate_rsa_signature_block`).
  */
-export function encodeRsaBlock(digest: Uint8Array, publicKey: KeyObject, signature: Uint8Array): Buffer {
-  if (signature.length !== RSA_BYTES) throw new RangeError(`RSA-3072 signature must be 384 bytes, got ${signature.length}`);
+export function encodeRsaBlock(
+  digest: Uint8Array,
+  publicKey: KeyObject,
+  signature: Uint8Array,
+): Buffer {
+  if (signature.length !== RSA_BYTES)
+    throw new RangeError(`RSA-3072 signature must be 384 bytes, got ${signature.length}`);
   const block = Buffer.alloc(BLOCK_SIZE);
   block[0] = BLOCK_MAGIC;
   block[1] = VERSION_RSA;
@@ -108,7 +115,11 @@ export function encodeRsaBlock(digest: Uint8Array, publicKey: KeyObject, signatu
  * curve id 2, point X‖Y and r‖s each 32 bytes little-endian, zero padding (espsecure
  * `generate_ecdsa_signature_block`, `_microecc_format`).
  */
-export function encodeEcdsaP256Block(digest: Uint8Array, publicKey: KeyObject, derSignature: Uint8Array): Buffer {
+export function encodeEcdsaP256Block(
+  digest: Uint8Array,
+  publicKey: KeyObject,
+  derSignature: Uint8Array,
+): Buffer {
   const { r, s } = decodeDerSignature(derSignature);
   const block = Buffer.alloc(BLOCK_SIZE);
   block[0] = BLOCK_MAGIC;

@@ -86,20 +86,30 @@ export class ImageSigner {
     const info = this.parser.finish();
     const tolerated = new Set(this.options.tolerate ?? []);
     const blocking = info.problems.filter(p => !tolerated.has(p.code));
-    if (blocking.length > 0) throw new ImageInvalidError(blocking, 'refusing to sign an invalid image');
+    if (blocking.length > 0)
+      throw new ImageInvalidError(blocking, 'refusing to sign an invalid image');
     const imageEnd = info.imageEnd ?? info.size;
     const existing = info.signatureSector?.blocks ?? [];
     if (info.signatureSector && !this.options.append) {
       throw new ImageInvalidError(
-        [{ offset: info.signatureSector.offset, message: 'image is already signed; use append to add a signature block' }],
+        [
+          {
+            offset: info.signatureSector.offset,
+            message: 'image is already signed; use append to add a signature block',
+          },
+        ],
         'refusing to sign',
       );
     }
-    if (existing.length >= MAX_BLOCKS) throw new SignatureSectorFullError(info.signatureSector?.offset ?? 0, MAX_BLOCKS);
+    if (existing.length >= MAX_BLOCKS)
+      throw new SignatureSectorFullError(info.signatureSector?.offset ?? 0, MAX_BLOCKS);
 
     const sectorStart = sectorStartFor(imageEnd);
     const padding = Buffer.alloc(sectorStart - this.emitted, FILL_BYTE);
-    const state = this.emitted === sectorStart && info.signatureSector ? this.parser.hashStateAt('sector-start') : this.parser.hashStateAt('image-end');
+    const state =
+      this.emitted === sectorStart && info.signatureSector
+        ? this.parser.hashStateAt('sector-start')
+        : this.parser.hashStateAt('image-end');
     if (!state) throw new SigningError('internal: no hash state at the image end');
     state.update(padding);
     const contentDigest = state.copy().digest();
@@ -109,7 +119,10 @@ export class ImageSigner {
     existing.forEach((b, i) => Buffer.from(b.raw).copy(sector, i * b.raw.length));
     block.copy(sector, existing.length * block.length);
     state.update(sector);
-    const blocks = [...existing.map(b => ({ ...b, raw: Buffer.from(b.raw) })), parseSignatureBlock(block, existing.length, sectorStart + existing.length * block.length)!];
+    const blocks = [
+      ...existing.map(b => ({ ...b, raw: Buffer.from(b.raw) })),
+      parseSignatureBlock(block, existing.length, sectorStart + existing.length * block.length)!,
+    ];
     return {
       tail: Buffer.concat([padding, sector]),
       result: {
@@ -130,17 +143,27 @@ export class ImageSigner {
     const algorithm = algorithmOf(publicKey, 'signer');
     const signature = await signer.signDigest(digest);
     const block =
-      algorithm === 'RSA-PSS-3072' ? encodeRsaBlock(digest, publicKey, signature) : encodeEcdsaP256Block(digest, publicKey, signature);
+      algorithm === 'RSA-PSS-3072'
+        ? encodeRsaBlock(digest, publicKey, signature)
+        : encodeEcdsaP256Block(digest, publicKey, signature);
     const parsed = parseSignatureBlock(block, index, sectorStart);
-    if (!parsed || (signer.verifyAfterSigning && !verifySignatureBlock(parsed, digest, publicKey).verified)) {
-      throw new SigningError(`signature from key ${signer.keyId} does not verify with its own public key`);
+    if (
+      !parsed ||
+      (signer.verifyAfterSigning && !verifySignatureBlock(parsed, digest, publicKey).verified)
+    ) {
+      throw new SigningError(
+        `signature from key ${signer.keyId} does not verify with its own public key`,
+      );
     }
     return block;
   }
 }
 
 /** Signs an image held in memory (tests, small files): the signed bytes and the result. */
-export async function signImage(bytes: Uint8Array, options: ImageSignerOptions): Promise<{ image: Buffer; result: SignedImage }> {
+export async function signImage(
+  bytes: Uint8Array,
+  options: ImageSignerOptions,
+): Promise<{ image: Buffer; result: SignedImage }> {
   const signer = new ImageSigner(options);
   const pieces = signer.push(bytes);
   const { tail, result } = await signer.finish();

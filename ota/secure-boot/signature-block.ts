@@ -47,7 +47,11 @@ export interface SignatureBlock {
  * matches"; a block with the magic and a bad CRC is returned with `crcValid` false so that it
  * can be reported).
  */
-export function parseSignatureBlock(raw: Uint8Array, index: number, offset: number): SignatureBlock | undefined {
+export function parseSignatureBlock(
+  raw: Uint8Array,
+  index: number,
+  offset: number,
+): SignatureBlock | undefined {
   if (raw.length < BLOCK_SIZE || raw[0] !== BLOCK_MAGIC) return undefined;
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const version = raw[1];
@@ -99,7 +103,11 @@ export interface SignatureSector {
  * unknown version, a block whose stored digest is not `contentDigest` (the SHA-256 of everything
  * before the sector), and a sector without any block.
  */
-export function parseSignatureSector(sector: Uint8Array, offset: number, contentDigest?: Uint8Array): SignatureSector {
+export function parseSignatureSector(
+  sector: Uint8Array,
+  offset: number,
+  contentDigest?: Uint8Array,
+): SignatureSector {
   const blocks: SignatureBlock[] = [];
   const problems: ImageProblem[] = [];
   for (let index = 0; index < MAX_BLOCKS; index++) {

@@ -28,7 +28,11 @@ function leInt(bytes: Uint8Array): bigint {
  * digest), and the signature verifies (RSA-PSS SHA-256/MGF1/salt 32, or ECDSA P-256 over the
  * digest, r and s little-endian: espsecure `verify_signature_v2`).
  */
-export function verifySignatureBlock(block: SignatureBlock, contentDigest: Uint8Array, publicKey: KeyObject): BlockVerification {
+export function verifySignatureBlock(
+  block: SignatureBlock,
+  contentDigest: Uint8Array,
+  publicKey: KeyObject,
+): BlockVerification {
   const result = (verified: boolean, reason: string): BlockVerification => ({
     index: block.index,
     offset: block.offset,
@@ -43,16 +47,23 @@ export function verifySignatureBlock(block: SignatureBlock, contentDigest: Uint8
   }
   const algorithm = algorithmOf(publicKey, 'publicKey');
   const expectedScheme = algorithm === 'RSA-PSS-3072' ? 'RSA-3072' : 'ECDSA-P256';
-  if (block.scheme !== expectedScheme) return result(false, `block is ${block.scheme}, the key is ${expectedScheme}`);
-  if (block.keyDigest !== keyDigestOf(publicKey)) return result(false, 'block is signed with a different key');
+  if (block.scheme !== expectedScheme)
+    return result(false, `block is ${block.scheme}, the key is ${expectedScheme}`);
+  if (block.keyDigest !== keyDigestOf(publicKey))
+    return result(false, 'block is signed with a different key');
   const raw = block.raw;
   if (algorithm === 'RSA-PSS-3072') {
-    const signature = Buffer.from(raw.subarray(RsaBlockOffset.signature, RsaBlockOffset.signature + RSA_BYTES)).reverse();
+    const signature = Buffer.from(
+      raw.subarray(RsaBlockOffset.signature, RsaBlockOffset.signature + RSA_BYTES),
+    ).reverse();
     const ok = verifyDigestRsaPss(publicKey, contentDigest, signature);
     return result(ok, ok ? 'verified' : 'RSA-PSS signature does not verify');
   }
   const jwk = publicKey.export({ format: 'jwk' });
-  const point = { x: bytesToBigInt(Buffer.from(jwk.x ?? '', 'base64url')), y: bytesToBigInt(Buffer.from(jwk.y ?? '', 'base64url')) };
+  const point = {
+    x: bytesToBigInt(Buffer.from(jwk.x ?? '', 'base64url')),
+    y: bytesToBigInt(Buffer.from(jwk.y ?? '', 'base64url')),
+  };
   const at = EcdsaP256BlockOffset.signature;
   const r = leInt(raw.subarray(at, at + P256_BYTES));
   const s = leInt(raw.subarray(at + P256_BYTES, at + 2 * P256_BYTES));

@@ -21,15 +21,19 @@ export function encodeDerSignature({ r, s }: EcdsaSignature): Buffer {
 /** Decodes a DER ECDSA signature; throws `SignatureInvalidError` naming the bad byte. */
 export function decodeDerSignature(der: Uint8Array): EcdsaSignature {
   const fail = (offset: number, what: string): never => {
-    throw new SignatureInvalidError(`malformed DER ECDSA signature at byte ${offset}: ${what}`, { offset });
+    throw new SignatureInvalidError(`malformed DER ECDSA signature at byte ${offset}: ${what}`, {
+      offset,
+    });
   };
   if (der[0] !== 0x30) fail(0, 'expected SEQUENCE (0x30)');
-  if (der[1] !== der.length - 2) fail(1, `SEQUENCE length ${der[1]} does not match ${der.length - 2} bytes`);
+  if (der[1] !== der.length - 2)
+    fail(1, `SEQUENCE length ${der[1]} does not match ${der.length - 2} bytes`);
   let pos = 2;
   const readInt = (): bigint => {
     if (der[pos] !== 0x02) fail(pos, 'expected INTEGER (0x02)');
     const len = der[pos + 1];
-    if (len === undefined || len === 0 || len > 33 || pos + 2 + len > der.length) fail(pos + 1, `bad INTEGER length ${len}`);
+    if (len === undefined || len === 0 || len > 33 || pos + 2 + len > der.length)
+      fail(pos + 1, `bad INTEGER length ${len}`);
     const value = bytesToBigInt(der.subarray(pos + 2, pos + 2 + len));
     pos += 2 + len;
     return value;

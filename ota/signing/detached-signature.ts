@@ -21,31 +21,51 @@ export interface DetachedSignature {
 
 function p256Point(publicKey: KeyObject): { x: bigint; y: bigint } {
   const jwk = publicKey.export({ format: 'jwk' });
-  return { x: bytesToBigInt(Buffer.from(jwk.x ?? '', 'base64url')), y: bytesToBigInt(Buffer.from(jwk.y ?? '', 'base64url')) };
+  return {
+    x: bytesToBigInt(Buffer.from(jwk.x ?? '', 'base64url')),
+    y: bytesToBigInt(Buffer.from(jwk.y ?? '', 'base64url')),
+  };
 }
 
 /**
  * Signs `sha256` (32 bytes) with an ECDSA P-256 signer; a remote signer's result is checked with
  * its public key (`Signer.verifyAfterSigning`).
  */
-export async function createDetachedSignature(signer: Signer, sha256: Uint8Array): Promise<DetachedSignature> {
+export async function createDetachedSignature(
+  signer: Signer,
+  sha256: Uint8Array,
+): Promise<DetachedSignature> {
   const publicKey = await signer.getPublicKey();
   if (algorithmOf(publicKey, 'updateSigner') !== 'ECDSA-P256') {
-    throw new KeyUnsupportedError(`the update signer ${signer.keyId} must be an ECDSA P-256 key (sig-sha256-ecdsa)`, 'updateSigner');
+    throw new KeyUnsupportedError(
+      `the update signer ${signer.keyId} must be an ECDSA P-256 key (sig-sha256-ecdsa)`,
+      'updateSigner',
+    );
   }
   const der = await signer.signDigest(sha256);
   const signature = decodeDerSignature(der); // malformed DER throws here, whoever signed
   if (signer.verifyAfterSigning && !verifyDigestP256(p256Point(publicKey), sha256, signature)) {
-    throw new SigningError(`detached signature from key ${signer.keyId} does not verify with its own public key`, 'updateSigner');
+    throw new SigningError(
+      `detached signature from key ${signer.keyId} does not verify with its own public key`,
+      'updateSigner',
+    );
   }
   return { type: 'sig-sha256-ecdsa', value: der.toString('base64'), keyId: signer.keyId };
 }
 
 /** Checks a base64 DER `sig-sha256-ecdsa` signature over a SHA-256 digest with a P-256 public key. */
-export function verifyDetachedSignature(publicKey: KeyObject, sha256: Uint8Array, base64: string): boolean {
+export function verifyDetachedSignature(
+  publicKey: KeyObject,
+  sha256: Uint8Array,
+  base64: string,
+): boolean {
   if (algorithmOf(publicKey, 'publicKey') !== 'ECDSA-P256') return false;
   try {
-    return verifyDigestP256(p256Point(publicKey), sha256, decodeDerSignature(Buffer.from(base64, 'base64')));
+    return verifyDigestP256(
+      p256Point(publicKey),
+      sha256,
+      decodeDerSignature(Buffer.from(base64, 'base64')),
+    );
   } catch {
     return false;
   }

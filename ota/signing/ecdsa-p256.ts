@@ -129,7 +129,11 @@ function multiplyG(k: bigint): AffinePoint | undefined {
 function multiplyX(k: bigint, q: AffinePoint): bigint {
   const ecdh = createECDH('prime256v1');
   ecdh.setPrivateKey(bigIntToBytes(k, 32));
-  return bytesToBigInt(ecdh.computeSecret(Buffer.concat([Buffer.from([4]), bigIntToBytes(q.x, 32), bigIntToBytes(q.y, 32)])));
+  return bytesToBigInt(
+    ecdh.computeSecret(
+      Buffer.concat([Buffer.from([4]), bigIntToBytes(q.x, 32), bigIntToBytes(q.y, 32)]),
+    ),
+  );
 }
 
 /**
@@ -216,7 +220,11 @@ export function signDigestP256(d: bigint, digest: Uint8Array): EcdsaSignature {
 }
 
 /** Verifies an ECDSA signature over a 32-byte digest with public point `q` (FIPS 186-4 §6.4.2). */
-export function verifyDigestP256(q: AffinePoint, digest: Uint8Array, { r, s }: EcdsaSignature): boolean {
+export function verifyDigestP256(
+  q: AffinePoint,
+  digest: Uint8Array,
+  { r, s }: EcdsaSignature,
+): boolean {
   if (digest.length !== 32 || !isOnCurve(q)) return false;
   if (r <= 0n || r >= N || s <= 0n || s >= N) return false;
   const w = invMod(s, N);

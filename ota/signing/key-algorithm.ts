@@ -20,7 +20,13 @@ export function algorithmOf(key: KeyObject, field = 'key'): SignatureAlgorithm {
   }
   if (type === 'ec') {
     if (details.namedCurve === 'prime256v1') return 'ECDSA-P256';
-    throw new KeyUnsupportedError(`EC key is on curve ${details.namedCurve}; only P-256 (prime256v1) is supported`, field);
+    throw new KeyUnsupportedError(
+      `EC key is on curve ${details.namedCurve}; only P-256 (prime256v1) is supported`,
+      field,
+    );
   }
-  throw new KeyUnsupportedError(`unsupported key type ${type ?? 'unknown'}; expected RSA-3072 or EC P-256`, field);
+  throw new KeyUnsupportedError(
+    `unsupported key type ${type ?? 'unknown'}; expected RSA-3072 or EC P-256`,
+    field,
+  );
 }

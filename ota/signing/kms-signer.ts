@@ -3,7 +3,12 @@ import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/clien
 import { KeyUnsupportedError } from '../errors/key-unsupported-error';
 import { SigningError } from '../errors/signing-error';
 import { algorithmOf } from './key-algorithm';
-import { beginWithDigest, type Signer, type SignatureAlgorithm, type SigningSession } from './signer';
+import {
+  beginWithDigest,
+  type Signer,
+  type SignatureAlgorithm,
+  type SigningSession,
+} from './signer';
 
 /** KMS `SigningAlgorithm` per scheme (KMS API reference, `Sign`, "SigningAlgorithm"). */
 const KMS_ALGORITHM: Record<SignatureAlgorithm, 'RSASSA_PSS_SHA_256' | 'ECDSA_SHA_256'> = {
@@ -39,9 +44,12 @@ export class KmsSigner implements Signer {
   private async fetchPublicKey(): Promise<KeyObject> {
     const out = await this.client.send(new GetPublicKeyCommand({ KeyId: this.keyId }));
     if (out.KeyUsage && out.KeyUsage !== 'SIGN_VERIFY') {
-      throw new KeyUnsupportedError(`KMS key ${this.keyId} has KeyUsage ${out.KeyUsage}; expected SIGN_VERIFY`);
+      throw new KeyUnsupportedError(
+        `KMS key ${this.keyId} has KeyUsage ${out.KeyUsage}; expected SIGN_VERIFY`,
+      );
     }
-    if (!out.PublicKey) throw new SigningError(`KMS GetPublicKey for ${this.keyId} returned no PublicKey`);
+    if (!out.PublicKey)
+      throw new SigningError(`KMS GetPublicKey for ${this.keyId} returned no PublicKey`);
     const key = createPublicKey({ key: Buffer.from(out.PublicKey), format: 'der', type: 'spki' });
     algorithmOf(key, `kms:${this.keyId}`);
     return key;

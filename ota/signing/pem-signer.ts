@@ -4,7 +4,13 @@ import { encodeDerSignature } from './der-signature';
 import { bytesToBigInt, signDigestP256 } from './ecdsa-p256';
 import { algorithmOf } from './key-algorithm';
 import { pssSaltKey, signDigestRsaPss } from './rsa-pss';
-import { beginWithDigest, keyFingerprint, type Signer, type SignatureAlgorithm, type SigningSession } from './signer';
+import {
+  beginWithDigest,
+  keyFingerprint,
+  type Signer,
+  type SignatureAlgorithm,
+  type SigningSession,
+} from './signer';
 
 /**
  * A signer over a local private key given as PEM bytes (development and tests; the caller reads

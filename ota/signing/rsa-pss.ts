@@ -8,7 +8,14 @@
  * The salt is derived from the key and the digest (HMAC), not drawn at random: RFC 8017 §9.1
  * allows any salt, and a deterministic one makes a release signed twice byte-identical.
  */
-import { constants, createHash, createHmac, privateEncrypt, publicDecrypt, type KeyObject } from 'node:crypto';
+import {
+  constants,
+  createHash,
+  createHmac,
+  privateEncrypt,
+  publicDecrypt,
+  type KeyObject,
+} from 'node:crypto';
 
 const H_LEN = 32;
 export const PSS_SALT_LENGTH = 32;
@@ -46,14 +53,21 @@ function encode(mHash: Uint8Array, salt: Uint8Array, emBits: number): Buffer {
 
 /** The HMAC key the deterministic salt is derived with: a hash of the private key. */
 export function pssSaltKey(privateKey: KeyObject): Buffer {
-  return createHash('sha256').update('esp32-fleet rsa-pss salt').update(privateKey.export({ format: 'der', type: 'pkcs8' })).digest();
+  return createHash('sha256')
+    .update('esp32-fleet rsa-pss salt')
+    .update(privateKey.export({ format: 'der', type: 'pkcs8' }))
+    .digest();
 }
 
 /**
  * Signs a SHA-256 digest with an RSA private key; returns the big-endian signature. `saltKey`
  * (from `pssSaltKey`) may be passed in to spare exporting the key on every call.
  */
-export function signDigestRsaPss(privateKey: KeyObject, digest: Uint8Array, saltKey = pssSaltKey(privateKey)): Buffer {
+export function signDigestRsaPss(
+  privateKey: KeyObject,
+  digest: Uint8Array,
+  saltKey = pssSaltKey(privateKey),
+): Buffer {
   const bits = modulusBits(privateKey);
   const salt = createHmac('sha256', saltKey).update(digest).digest().subarray(0, PSS_SALT_LENGTH);
   let em = encode(digest, salt, bits - 1);
@@ -63,7 +77,11 @@ export function signDigestRsaPss(privateKey: KeyObject, digest: Uint8Array, salt
 }
 
 /** EMSA-PSS-VERIFY (RFC 8017 §9.1.2) of a big-endian signature over a SHA-256 digest. */
-export function verifyDigestRsaPss(publicKey: KeyObject, digest: Uint8Array, signature: Uint8Array): boolean {
+export function verifyDigestRsaPss(
+  publicKey: KeyObject,
+  digest: Uint8Array,
+  signature: Uint8Array,
+): boolean {
   const bits = modulusBits(publicKey);
   const k = Math.ceil(bits / 8);
   if (signature.length !== k || digest.length !== H_LEN) return false;

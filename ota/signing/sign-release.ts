@@ -55,7 +55,15 @@ export async function signRelease(
   const { tail, result } = await signer.finish();
   const { outputHash, ...image } = result;
   if (!image.input.app) throw new ImageInvalidError(image.input.problems, 'not an application');
-  const detachedSignature = await createDetachedSignature(options.updateSigner, outputHash.digest());
+  const detachedSignature = await createDetachedSignature(
+    options.updateSigner,
+    outputHash.digest(),
+  );
   await options.write(tail);
-  return { ...image, app: image.input.app, detachedSignature, secureBootKeyId: options.secureBootSigner.keyId };
+  return {
+    ...image,
+    app: image.input.app,
+    detachedSignature,
+    secureBootKeyId: options.secureBootSigner.keyId,
+  };
 }

@@ -32,7 +32,9 @@ async function assertReadable(file: string, what: string): Promise<void> {
     await access(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${what} file ${file}: ${code === 'ENOENT' ? 'no such file' : code}`);
+    throw new UsageError(
+      `cannot read ${what} file ${file}: ${code === 'ENOENT' ? 'no such file' : code}`,
+    );
   }
 }
 
@@ -48,9 +50,21 @@ export function inspectJson(info: AppImageInfo): Record<string, unknown> {
     flashMode: h?.flashMode ?? null,
     flashSize: h?.flashSize ?? null,
     flashFreq: h?.flashFreq ?? null,
-    segments: info.segments.map(s => ({ loadAddr: s.loadAddr, length: s.length, fileOffset: s.fileOffset })),
-    checksum: info.checksum && { stored: info.checksum.stored, computed: info.checksum.computed, valid: info.checksum.valid },
-    hash: info.hash && { stored: info.hash.stored, computed: info.hash.computed, valid: info.hash.valid },
+    segments: info.segments.map(s => ({
+      loadAddr: s.loadAddr,
+      length: s.length,
+      fileOffset: s.fileOffset,
+    })),
+    checksum: info.checksum && {
+      stored: info.checksum.stored,
+      computed: info.checksum.computed,
+      valid: info.checksum.valid,
+    },
+    hash: info.hash && {
+      stored: info.hash.stored,
+      computed: info.hash.computed,
+      valid: info.hash.valid,
+    },
     app: info.app && {
       secureVersion: info.app.secureVersion,
       version: info.app.version,
@@ -98,9 +112,14 @@ export function inspectText(file: string, info: AppImageInfo): string {
   }
   if (info.checksum) {
     const c = info.checksum;
-    lines.push(`Checksum:      ${hex(c.stored)} (${c.valid ? 'valid' : `invalid - calculated ${hex(c.computed)}`})`);
+    lines.push(
+      `Checksum:      ${hex(c.stored)} (${c.valid ? 'valid' : `invalid - calculated ${hex(c.computed)}`})`,
+    );
   }
-  if (info.hash) lines.push(`Hash:          ${info.hash.computed} (${info.hash.valid ? 'valid' : `invalid - stored ${info.hash.stored}`})`);
+  if (info.hash)
+    lines.push(
+      `Hash:          ${info.hash.computed} (${info.hash.valid ? 'valid' : `invalid - stored ${info.hash.stored}`})`,
+    );
   else if (h && !h.hashAppended) lines.push('Hash:          not appended');
   if (info.app) {
     const a = info.app;
@@ -116,13 +135,23 @@ export function inspectText(file: string, info: AppImageInfo): string {
   }
   if (info.bootloader) {
     const b = info.bootloader;
-    lines.push('', `Bootloader version: ${b.version}`, `ESP-IDF:       ${b.idfVersion}`, `Compile time:  ${b.dateTime}`);
+    lines.push(
+      '',
+      `Bootloader version: ${b.version}`,
+      `ESP-IDF:       ${b.idfVersion}`,
+      `Compile time:  ${b.dateTime}`,
+    );
   }
   const sector = info.signatureSector;
   if (sector) {
-    lines.push('', `Signature sector at ${hex(sector.offset)} (signed content SHA-256 ${sector.contentSha256})`);
+    lines.push(
+      '',
+      `Signature sector at ${hex(sector.offset)} (signed content SHA-256 ${sector.contentSha256})`,
+    );
     for (const b of sector.blocks) {
-      lines.push(`  block ${b.index}: ${b.scheme}, CRC ${b.crcValid ? 'valid' : 'INVALID'}, key digest ${b.keyDigest}`);
+      lines.push(
+        `  block ${b.index}: ${b.scheme}, CRC ${b.crcValid ? 'valid' : 'INVALID'}, key digest ${b.keyDigest}`,
+      );
     }
   }
   lines.push('');
@@ -139,7 +168,10 @@ async function loadSigner(key: string): Promise<Signer> {
   if (key.startsWith('kms:')) {
     const keyId = key.slice('kms:'.length);
     if (!keyId) throw new UsageError('--key kms: needs a key id, e.g. kms:alias/fleet-secure-boot');
-    const [{ KMSClient }, { KmsSigner }] = await Promise.all([import('@aws-sdk/client-kms'), import('../../ota/signing/kms-signer')]);
+    const [{ KMSClient }, { KmsSigner }] = await Promise.all([
+      import('@aws-sdk/client-kms'),
+      import('../../ota/signing/kms-signer'),
+    ]);
     // Region, credentials and AWS_ENDPOINT_URL come from the standard AWS environment/config.
     const signer = new KmsSigner(new KMSClient({}), keyId);
     await signer.getPublicKey();
@@ -160,11 +192,18 @@ async function loadPublicKey(file: string): Promise<KeyObject> {
   }
 }
 
-async function signCommand(input: string, opts: { key: string; out: string; append?: boolean }): Promise<number> {
+async function signCommand(
+  input: string,
+  opts: { key: string; out: string; append?: boolean },
+): Promise<number> {
   await assertReadable(input, 'image');
   const signer = await loadSigner(opts.key);
   const { ImageSigner } = await import('../../ota/secure-boot/image-signer');
-  const imageSigner = new ImageSigner({ signer, append: opts.append, tolerate: ['not-an-application'] });
+  const imageSigner = new ImageSigner({
+    signer,
+    append: opts.append,
+    tolerate: ['not-an-application'],
+  });
   // Written beside the target, renamed into place only once signing succeeded.
   const temp = `${opts.out}.partial-${process.pid}`;
   const out = await open(temp, 'w');
@@ -178,8 +217,11 @@ async function signCommand(input: string, opts: { key: string; out: string; appe
     await rename(temp, opts.out);
     const block = result.blocks[result.blocks.length - 1];
     console.log(`signed ${input} → ${opts.out} (${result.size} bytes, SHA-256 ${result.sha256})`);
-    console.log(`signature block ${block.index}: ${block.scheme}, key ${signer.keyId}, key digest ${block.keyDigest}`);
-    if (!result.input.app) console.log('note: not an application image (no app descriptor), e.g. a bootloader');
+    console.log(
+      `signature block ${block.index}: ${block.scheme}, key ${signer.keyId}, key digest ${block.keyDigest}`,
+    );
+    if (!result.input.app)
+      console.log('note: not an application image (no app descriptor), e.g. a bootloader');
     return 0;
   } catch (error) {
     await out.close().catch(() => undefined);
@@ -195,10 +237,15 @@ async function verifyCommand(file: string, opts: { pubkey: string }): Promise<nu
   const result = verifyImageSignature(info, publicKey);
   console.log(`key digest of ${opts.pubkey}: ${result.keyDigest}`);
   if (!info.signatureSector) console.log(`${file} has no signature sector`);
-  for (const b of result.blocks) console.log(`block ${b.index} (${b.scheme}, key digest ${b.keyDigest}): ${b.reason}`);
-  const sectorProblems = info.problems.filter(p => p.code.startsWith('signature') || p.code === 'trailing-bytes');
+  for (const b of result.blocks)
+    console.log(`block ${b.index} (${b.scheme}, key digest ${b.keyDigest}): ${b.reason}`);
+  const sectorProblems = info.problems.filter(
+    p => p.code.startsWith('signature') || p.code === 'trailing-bytes',
+  );
   for (const p of sectorProblems) console.log(`problem at ${hex(p.offset)}: ${p.message}`);
-  console.log(result.verified ? 'verified' : 'NOT verified: no signature block verifies with this key');
+  console.log(
+    result.verified ? 'verified' : 'NOT verified: no signature block verifies with this key',
+  );
   return result.verified ? 0 : 1;
 }
 
@@ -206,7 +253,9 @@ async function verifyCommand(file: string, opts: { pubkey: string }): Promise<nu
  * Runs an action and sets the exit code. Errors become one line on stderr: an invalid image
  * exits 1 (like problems found), everything else (missing file, bad key, KMS refusal) exits 2.
  */
-function run<A extends unknown[]>(action: (...args: A) => Promise<number>): (...args: A) => Promise<void> {
+function run<A extends unknown[]>(
+  action: (...args: A) => Promise<number>,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       process.exitCode = await action(...args);
@@ -232,11 +281,16 @@ export function registerImageCommand(program: Command): void {
     )
     .argument('<file>', 'image file (e.g. build/app.bin)')
     .option('--json', 'print one JSON object instead of the table')
-    .option('--chip <name>', 'report a problem unless the image is built for this chip (e.g. esp32, esp32s3)')
+    .option(
+      '--chip <name>',
+      'report a problem unless the image is built for this chip (e.g. esp32, esp32s3)',
+    )
     .action(
       run(async (file: string, opts: { json?: boolean; chip?: string }) => {
         const info = await readImage(file, opts.chip);
-        console.log(opts.json ? JSON.stringify(inspectJson(info), null, 2) : inspectText(file, info));
+        console.log(
+          opts.json ? JSON.stringify(inspectJson(info), null, 2) : inspectText(file, info),
+        );
         return info.problems.length === 0 ? 0 : 1;
       }),
     );
@@ -248,8 +302,14 @@ export function registerImageCommand(program: Command): void {
         'The key picks the scheme: RSA-3072 → RSA-PSS block (version 2), EC P-256 → ECDSA block (version 3).',
     )
     .argument('<in>', 'image to sign')
-    .requiredOption('--key <pem-file | kms:<key-id>>', 'private key PEM file, or kms:<key id/ARN/alias> (AWS config and AWS_ENDPOINT_URL from the environment)')
-    .requiredOption('--out <file>', 'where to write the signed image (written only if signing succeeds)')
+    .requiredOption(
+      '--key <pem-file | kms:<key-id>>',
+      'private key PEM file, or kms:<key id/ARN/alias> (AWS config and AWS_ENDPOINT_URL from the environment)',
+    )
+    .requiredOption(
+      '--out <file>',
+      'where to write the signed image (written only if signing succeeds)',
+    )
     .option('--append', 'add a block to an already signed image (at most 3 blocks)')
     .action(run(signCommand));
 

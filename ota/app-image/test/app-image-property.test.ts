@@ -29,10 +29,22 @@ function apply(original: Buffer, mutations: Mutation[]): Buffer {
 
 const mutation = (size: number): fc.Arbitrary<Mutation> =>
   fc.oneof(
-    fc.record({ kind: fc.constant('flip' as const), at: fc.nat(size - 1), bit: fc.integer({ min: 0, max: 7 }) }),
-    fc.record({ kind: fc.constant('set' as const), at: fc.nat(size - 1), value: fc.integer({ min: 0, max: 255 }) }),
+    fc.record({
+      kind: fc.constant('flip' as const),
+      at: fc.nat(size - 1),
+      bit: fc.integer({ min: 0, max: 7 }),
+    }),
+    fc.record({
+      kind: fc.constant('set' as const),
+      at: fc.nat(size - 1),
+      value: fc.integer({ min: 0, max: 255 }),
+    }),
     fc.record({ kind: fc.constant('cut' as const), at: fc.nat(size - 1) }),
-    fc.record({ kind: fc.constant('insert' as const), at: fc.nat(size), bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
+    fc.record({
+      kind: fc.constant('insert' as const),
+      at: fc.nat(size),
+      bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }),
+    }),
   );
 
 function streamed(bytes: Uint8Array, chunk: number) {
@@ -46,13 +58,17 @@ describe('parser under random mutations', () => {
     const original = readFixture(name);
     it(`never crashes and never validates a mutated ${name}`, () => {
       fc.assert(
-        fc.property(fc.array(mutation(original.length), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 70_000 }), (ms, chunk) => {
-          const bytes = apply(original, ms);
-          fc.pre(Buffer.compare(bytes, original) !== 0); // a flip undone by another is no mutation
-          const info = parseAppImage(bytes);
-          expect(info.problems.length).toBeGreaterThan(0);
-          expect(streamed(bytes, chunk)).toEqual(info);
-        }),
+        fc.property(
+          fc.array(mutation(original.length), { minLength: 1, maxLength: 4 }),
+          fc.integer({ min: 1, max: 70_000 }),
+          (ms, chunk) => {
+            const bytes = apply(original, ms);
+            fc.pre(Buffer.compare(bytes, original) !== 0); // a flip undone by another is no mutation
+            const info = parseAppImage(bytes);
+            expect(info.problems.length).toBeGreaterThan(0);
+            expect(streamed(bytes, chunk)).toEqual(info);
+          },
+        ),
         { numRuns: 150 },
       );
     });

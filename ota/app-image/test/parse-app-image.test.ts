@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { readFixture, type FixtureName } from '../../../test/utils/fixtures';
-import { AppImageParser, parseAppImage, parseAppImageStream, type AppImageInfo, type ImageProblemCode } from '..';
+import {
+  AppImageParser,
+  parseAppImage,
+  parseAppImageStream,
+  type AppImageInfo,
+  type ImageProblemCode,
+} from '..';
 import { checksumOffset } from '../decode';
 
 const IMAGES: FixtureName[] = [
@@ -57,7 +63,13 @@ describe('parseAppImage on the fixtures (facts from shared/fixtures/esp32/README
       [0x67a90, 0x400d0018, 0x20010],
       [0x0b3f0, 0x40084648, 0x87aa8],
     ]);
-    expect(info.segments.map(s => s.memoryTypes)).toEqual([['DROM'], ['BYTE_ACCESSIBLE', 'DRAM'], ['IRAM'], ['IROM'], ['IRAM']]);
+    expect(info.segments.map(s => s.memoryTypes)).toEqual([
+      ['DROM'],
+      ['BYTE_ACCESSIBLE', 'DRAM'],
+      ['IRAM'],
+      ['IROM'],
+      ['IRAM'],
+    ]);
     expect(info.checksum).toMatchObject({ stored: 0x7c, computed: 0x7c, valid: true });
     expect(info.hash).toMatchObject({
       stored: 'dd3f0a322c19d184aefffad7ac35610fb63753a3f9e8d4c054a53a6348edc74f',
@@ -98,15 +110,20 @@ describe('parseAppImage on the fixtures (facts from shared/fixtures/esp32/README
       [0x06b0c, 0x40027384, 0x25d08],
       [0x00010, 0x50000000, 0x2c81c],
     ]);
-    expect(info.segments.map(s => s.memoryTypes.includes(['DROM', 'DRAM', 'IRAM', 'IROM', 'IRAM', 'RTC_DATA'][s.index]))).toEqual(
-      Array(6).fill(true),
-    );
+    expect(
+      info.segments.map(s =>
+        s.memoryTypes.includes(['DROM', 'DRAM', 'IRAM', 'IROM', 'IRAM', 'RTC_DATA'][s.index]),
+      ),
+    ).toEqual(Array(6).fill(true));
     expect(info.checksum).toMatchObject({ stored: 0x18, valid: true });
     expect(info.hash).toMatchObject({
       computed: '10f48f4a71a48cc4c917d70d13bf717b1bc7f3187b3d564b00192f7e381531b7',
       valid: true,
     });
-    expect(info.app).toMatchObject({ projectName: 'blink', version: 'qa-test-v5.0-20220830-4-g4532e6' });
+    expect(info.app).toMatchObject({
+      projectName: 'blink',
+      version: 'qa-test-v5.0-20220830-4-g4532e6',
+    });
     expect(info.sha256).toBe('a62c4d60cfab37953fd76124fa93ea5bafa3e2962fd75ad933b2a75b4d941d12');
     expect(info.problems).toEqual([]);
   });
@@ -118,7 +135,9 @@ describe('parseAppImage on the fixtures (facts from shared/fixtures/esp32/README
     expect(info.segments).toHaveLength(4);
     expect(info.checksum).toMatchObject({ stored: 0x83, valid: true });
     expect(info.app).toBeNull();
-    expect(info.problems).toEqual([expect.objectContaining({ code: 'not-an-application', offset: 0x20 })]);
+    expect(info.problems).toEqual([
+      expect.objectContaining({ code: 'not-an-application', offset: 0x20 }),
+    ]);
     expect(info.problems[0].message).toMatch(/not an application/);
   });
 
@@ -132,14 +151,20 @@ describe('parseAppImage on the fixtures (facts from shared/fixtures/esp32/README
     bytes.write('v5.3.1', desc + 8, 'latin1');
     bytes.write('Nov 23 2026 01:02:03', desc + 40, 'latin1');
     const info = parseAppImage(bytes);
-    expect(info.bootloader).toEqual({ version: 7, idfVersion: 'v5.3.1', dateTime: 'Nov 23 2026 01:02:03' });
+    expect(info.bootloader).toEqual({
+      version: 7,
+      idfVersion: 'v5.3.1',
+      dateTime: 'Nov 23 2026 01:02:03',
+    });
     expect(streamParse(bytes, [5, 77])).toEqual(info);
   });
 
   it('reads the signature blocks and key digests of the signed bootloaders', () => {
     const single = parseAppImage(readFixture('bootloader_signed_v2_rsa.bin'));
     expect(single.signatureSector?.offset).toBe(0x8000);
-    expect(single.signatureSector?.blocks.map(b => [b.index, b.scheme, b.crcValid])).toEqual([[0, 'RSA-3072', true]]);
+    expect(single.signatureSector?.blocks.map(b => [b.index, b.scheme, b.crcValid])).toEqual([
+      [0, 'RSA-3072', true],
+    ]);
     expect(codes(single)).toEqual(['not-an-application']);
 
     const multi = parseAppImage(readFixture('bootloader_multi_signed_v2_rsa.bin'));
@@ -150,7 +175,9 @@ describe('parseAppImage on the fixtures (facts from shared/fixtures/esp32/README
     ]);
     // the signed content is everything before the sector (esp32-image.md)
     const bytes = readFixture('bootloader_multi_signed_v2_rsa.bin');
-    expect(multi.signatureSector?.contentSha256).toBe(createHash('sha256').update(bytes.subarray(0, 0x8000)).digest('hex'));
+    expect(multi.signatureSector?.contentSha256).toBe(
+      createHash('sha256').update(bytes.subarray(0, 0x8000)).digest('hex'),
+    );
     expect(codes(multi)).toEqual(['not-an-application']);
   });
 });
@@ -165,7 +192,9 @@ describe('streaming parser', () => {
     for (let seed = 1; seed <= 20; seed++) {
       expect(streamParse(bytes, chunkSizes(seed, 64, seed % 2 ? 97 : 20_000))).toEqual(expected);
     }
-    expect(await parseAppImageStream([bytes.subarray(0, 100), bytes.subarray(100)])).toEqual(expected);
+    expect(await parseAppImageStream([bytes.subarray(0, 100), bytes.subarray(100)])).toEqual(
+      expected,
+    );
   });
 
   it('does not keep the image: its memory stays flat on a 16 MB stream', () => {
@@ -235,7 +264,9 @@ describe('validation of damaged copies', () => {
     bytes[0x30_000] ^= 0x01; // a data byte of segment 3
     const info = both(bytes);
     const at = checksumOffset(0x87aa8 + 8 + 0xb3f0);
-    expect(info.problems).toContainEqual(expect.objectContaining({ code: 'checksum-mismatch', offset: at }));
+    expect(info.problems).toContainEqual(
+      expect.objectContaining({ code: 'checksum-mismatch', offset: at }),
+    );
     expect(codes(info)).toContain('hash-mismatch'); // the appended SHA-256 covers the data too
   });
 
@@ -243,7 +274,9 @@ describe('validation of damaged copies', () => {
     const bytes = app();
     bytes[601_808 - 1] ^= 0xff;
     const info = both(bytes);
-    expect(info.problems).toEqual([expect.objectContaining({ code: 'hash-mismatch', offset: 601_776 })]);
+    expect(info.problems).toEqual([
+      expect.objectContaining({ code: 'hash-mismatch', offset: 601_776 }),
+    ]);
   });
 
   it('reports a chip that is not the target', () => {
@@ -261,7 +294,9 @@ describe('validation of damaged copies', () => {
 
   it('reports trailing bytes that are not a signature sector', () => {
     const info = both(Buffer.concat([app(), Buffer.from('trailing junk')]));
-    expect(info.problems).toEqual([expect.objectContaining({ code: 'trailing-bytes', offset: 601_808 })]);
+    expect(info.problems).toEqual([
+      expect.objectContaining({ code: 'trailing-bytes', offset: 601_808 }),
+    ]);
   });
 
   it('reports non-0xFF padding before a signature sector and a sector without blocks', () => {
@@ -277,7 +312,9 @@ describe('validation of damaged copies', () => {
     const bytes = readFixture('bootloader_multi_signed_v2_rsa.bin');
     bytes[0x8000 + 1216 + 500] ^= 0x10; // inside block 1's key material
     const info = both(bytes);
-    expect(info.problems).toContainEqual(expect.objectContaining({ code: 'signature-bad-crc', offset: 0x8000 + 1216 }));
+    expect(info.problems).toContainEqual(
+      expect.objectContaining({ code: 'signature-bad-crc', offset: 0x8000 + 1216 }),
+    );
     expect(info.signatureSector?.blocks.map(b => b.crcValid)).toEqual([true, false, true]);
   });
 

@@ -6,7 +6,11 @@ import { parseAppImage } from '../../app-image';
 import { keyDigestOf, verifyImageSignature } from '..';
 
 const pub = (n: '' | '2' | '3') =>
-  createPublicKey(readFileSync(fixturePath(`rsa_secure_boot_signing_pubkey${n}.pem` as 'rsa_secure_boot_signing_pubkey.pem')));
+  createPublicKey(
+    readFileSync(
+      fixturePath(`rsa_secure_boot_signing_pubkey${n}.pem` as 'rsa_secure_boot_signing_pubkey.pem'),
+    ),
+  );
 
 const DIGESTS = [
   'cb2791a371b0c0322bf7370478ba0962224cab1cf2287879e429673e7da84463',
@@ -27,7 +31,9 @@ describe('Secure Boot V2 blocks of the fixtures', () => {
 
   it('verifies each block of bootloader_multi_signed_v2_rsa.bin with its own key only', () => {
     const info = parseAppImage(readFixture('bootloader_multi_signed_v2_rsa.bin'));
-    const matrix = (['', '2', '3'] as const).map(k => verifyImageSignature(info, pub(k)).blocks.map(b => b.verified));
+    const matrix = (['', '2', '3'] as const).map(k =>
+      verifyImageSignature(info, pub(k)).blocks.map(b => b.verified),
+    );
     expect(matrix).toEqual([
       [true, false, false],
       [false, true, false],

@@ -17,8 +17,16 @@ describe('ECDSA P-256 over a digest', () => {
   });
 
   it.each([
-    ['sample', 'EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716', 'F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8'],
-    ['test', 'F1ABB023518351CD71D881567B1EA663ED3EFCF6C5132B354F28D3B0B7D38367', '019F4113742A2B14BD25926B49C649155F267E60D3814B4C0CC84250E46F0083'],
+    [
+      'sample',
+      'EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716',
+      'F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8',
+    ],
+    [
+      'test',
+      'F1ABB023518351CD71D881567B1EA663ED3EFCF6C5132B354F28D3B0B7D38367',
+      '019F4113742A2B14BD25926B49C649155F267E60D3814B4C0CC84250E46F0083',
+    ],
   ])('signs "%s" exactly as RFC 6979 A.2.5 says', (message, r, s) => {
     expect(signDigestP256(x, sha256(message))).toEqual({ r: big(r), s: big(s) });
   });
@@ -27,7 +35,10 @@ describe('ECDSA P-256 over a digest', () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const d = bytesToBigInt(Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url'));
     const jwk = publicKey.export({ format: 'jwk' });
-    const q = { x: bytesToBigInt(Buffer.from(jwk.x!, 'base64url')), y: bytesToBigInt(Buffer.from(jwk.y!, 'base64url')) };
+    const q = {
+      x: bytesToBigInt(Buffer.from(jwk.x!, 'base64url')),
+      y: bytesToBigInt(Buffer.from(jwk.y!, 'base64url')),
+    };
     expect(publicPointP256(d)).toEqual(q);
     for (let i = 0; i < 10; i++) {
       const message = Buffer.from(`message ${i}`);
@@ -52,7 +63,9 @@ describe('ECDSA P-256 over a digest', () => {
   it('round-trips DER and names the bad byte of malformed DER', () => {
     const sig = signDigestP256(x, sha256('der'));
     expect(decodeDerSignature(encodeDerSignature(sig))).toEqual(sig);
-    expect(() => decodeDerSignature(Buffer.from([0x31, 0x00]))).toThrow(/at byte 0: expected SEQUENCE/);
+    expect(() => decodeDerSignature(Buffer.from([0x31, 0x00]))).toThrow(
+      /at byte 0: expected SEQUENCE/,
+    );
     // node's own DER is accepted as well
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     expect(() => decodeDerSignature(sign('sha256', Buffer.from('a'), privateKey))).not.toThrow();

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { KeyUnsupportedError } from '../../errors/key-unsupported-error';
 import { PemSigner } from '../pem-signer';
 
-const pem = (key: { export(o: { format: 'pem'; type: 'pkcs8' }): string | Buffer }) => key.export({ format: 'pem', type: 'pkcs8' });
+const pem = (key: { export(o: { format: 'pem'; type: 'pkcs8' }): string | Buffer }) =>
+  key.export({ format: 'pem', type: 'pkcs8' });
 
 describe('PemSigner', () => {
   it('picks the scheme from the key and signs through begin()/update()/finish()', async () => {
@@ -16,7 +17,9 @@ describe('PemSigner', () => {
     session.update(Buffer.from('world'));
     const signature = await session.finish();
     expect(verify('sha256', Buffer.from('hello world'), ec.publicKey, signature)).toBe(true);
-    expect(await signer.signDigest(createHash('sha256').update('hello world').digest())).toEqual(signature);
+    expect(await signer.signDigest(createHash('sha256').update('hello world').digest())).toEqual(
+      signature,
+    );
 
     const rsa = generateKeyPairSync('rsa', { modulusLength: 3072 });
     expect(new PemSigner(pem(rsa.privateKey)).algorithm).toBe('RSA-PSS-3072');
@@ -24,7 +27,9 @@ describe('PemSigner', () => {
 
   it('refuses keys Secure Boot V2 cannot use, saying why', () => {
     const rsa2048 = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    expect(() => new PemSigner(pem(rsa2048.privateKey))).toThrow(/2048-bit modulus; Secure Boot V2 needs RSA-3072/);
+    expect(() => new PemSigner(pem(rsa2048.privateKey))).toThrow(
+      /2048-bit modulus; Secure Boot V2 needs RSA-3072/,
+    );
     const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
     expect(() => new PemSigner(pem(p384.privateKey))).toThrow(KeyUnsupportedError);
     const ed = generateKeyPairSync('ed25519');
