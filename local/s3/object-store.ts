@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ChecksumAlgorithm } from './checksum';
+import { OpenFileCache } from './open-file-cache';
 
 /** Bucket settings applied from Terraform (or CreateBucket), kept in `buckets/<name>.json`. */
 export interface BucketState {
@@ -69,6 +70,8 @@ export class ObjectStore {
   readonly uploadsDir: string;
   private readonly buckets = new Map<string, BucketState>();
   private readonly objects = new Map<string, Map<string, ObjectMeta>>();
+  /** Descriptors of committed data files, for ranged reads. */
+  readonly openFiles = new OpenFileCache();
 
   constructor(readonly root: string) {
     this.tmpDir = join(root, 'tmp');
@@ -194,7 +197,7 @@ export class ObjectStore {
     await this.writeJsonAtomic(this.metaPath(bucket, meta.key), full);
     const previous = index.get(meta.key);
     index.set(meta.key, full);
-    if (previous) await rm(join(this.dataDir, previous.dataFile), { force: true });
+    if (previous) await this.removeData(previous.dataFile);
     return full;
   }
 
@@ -206,8 +209,14 @@ export class ObjectStore {
     await unlink(this.metaPath(bucket, key));
     await fsyncDir(join(this.objectsDir, bucket));
     index.delete(key);
-    await rm(join(this.dataDir, previous.dataFile), { force: true });
+    await this.removeData(previous.dataFile);
     return true;
+  }
+
+  private async removeData(dataFile: string): Promise<void> {
+    const path = join(this.dataDir, dataFile);
+    this.openFiles.forget(path);
+    await rm(path, { force: true });
   }
 
   /** Write JSON through a fsynced temporary file and an atomic rename. */

@@ -178,10 +178,22 @@ export async function getObject(ctx: S3Context, bucket: BucketState, withBody: b
     ctx.res.end();
     return;
   }
-  await sendFile(ctx.store.dataPath(meta), start, end, ctx.res);
+  await sendFile(ctx.store, ctx.store.dataPath(meta), start, end, ctx.res);
 }
 
-async function sendFile(path: string, start: number, end: number, res: ServerResponse): Promise<void> {
+/**
+ * Ranges up to this size are read in one `read(2)` into one buffer and sent with `res.end`
+ * (devices download in ranges of tens to hundreds of KiB); larger bodies stream, so memory per
+ * request stays bounded either way.
+ */
+const SINGLE_READ_MAX_BYTES = 1024 * 1024;
+
+async function sendFile(store: S3Context['store'], path: string, start: number, end: number, res: ServerResponse): Promise<void> {
+  const length = end - start + 1;
+  if (length <= SINGLE_READ_MAX_BYTES) {
+    res.end(await store.openFiles.read(path, start, length));
+    return;
+  }
   try {
     await pipeline(createReadStream(path, { start, end, highWaterMark: 256 * 1024 }), res);
   } catch (error) {

@@ -186,8 +186,11 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     req.resume();
   }
 
+  // Request ids: a random prefix per server and a counter (unique, and no CSPRNG call per request).
+  const idPrefix = randomBytes(4).toString('hex').toUpperCase();
+  let requestCount = 0;
   const server: Server = createServer((req, res) => {
-    const requestId = randomBytes(8).toString('hex').toUpperCase();
+    const requestId = `${idPrefix}${(requestCount++).toString(16).toUpperCase().padStart(8, '0')}`;
     res.setHeader('x-amz-request-id', requestId);
     res.setHeader('x-amz-id-2', requestId);
     route(req, res, requestId).catch(error => sendError(req, res, requestId, error));
@@ -207,6 +210,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
       new Promise<void>((resolve, reject) => {
         server.close(error => (error ? reject(error) : resolve()));
         server.closeAllConnections();
+        store.openFiles.clear();
       }),
   };
 }

@@ -124,8 +124,22 @@ export function buildStringToSign(amzDate: string, scope: string, canonicalReque
   return `${SIGV4_ALGORITHM}\n${amzDate}\n${scope}\n${hash}`;
 }
 
+/** Derived keys change once a day per credential; a busy endpoint reuses them (as the SDK's signer caches them). */
+const signingKeys = new Map<string, Buffer>();
+const MAX_CACHED_SIGNING_KEYS = 64;
+
 /** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"). */
 export function deriveSigningKey(secret: string, date: string, region: string, service: string): Buffer {
+  const cacheKey = `${secret}\n${date}\n${region}\n${service}`;
+  const cached = signingKeys.get(cacheKey);
+  if (cached) return cached;
+  if (signingKeys.size >= MAX_CACHED_SIGNING_KEYS) signingKeys.clear();
+  const key = computeSigningKey(secret, date, region, service);
+  signingKeys.set(cacheKey, key);
+  return key;
+}
+
+function computeSigningKey(secret: string, date: string, region: string, service: string): Buffer {
   const kDate = createHmac('sha256', `AWS4${secret}`).update(date).digest();
   const kRegion = createHmac('sha256', kDate).update(region).digest();
   const kService = createHmac('sha256', kRegion).update(service).digest();

@@ -38,7 +38,12 @@ describe('S3 and KMS applied from the synthesized stack', () => {
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));
     const doc = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'job-documents/ota-update.json' }));
     expect(doc.ContentType).toBe('application/json');
-    expect(await doc.Body!.transformToString()).toContain('${aws:iot:s3-presigned-url:');
+    // Byte for byte what the stack declares (Terraform's `$${` escape already resolved to `${`).
+    const declared = cloud.applied.blocks.find(b => b.type === 'aws_s3_object' && b.config.key === 'job-documents/ota-update.json');
+    expect(typeof declared?.config.content).toBe('string');
+    const text = await doc.Body!.transformToString();
+    expect(text).toBe(declared?.config.content);
+    expect(text).toContain('${aws:iot:s3-presigned-url');
     expect(doc.ServerSideEncryption).toBe('aws:kms');
     const firmwareKeyArn = cloud.applied.attributes.get('aws_kms_key.FirmwareStore_Key_7062D2DF')?.arn;
     expect(doc.SSEKMSKeyId).toBe(firmwareKeyArn);
