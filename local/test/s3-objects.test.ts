@@ -107,6 +107,17 @@ describe('local S3 with @aws-sdk/client-s3', () => {
     expect(error.$metadata.httpStatusCode).toBe(416);
   });
 
+  it('serves the new bytes of an overwritten object, never a cached range of the old one', async () => {
+    const first = randomBytes(4096);
+    const second = randomBytes(4096);
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'overwritten.bin', Body: first }));
+    const a = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'overwritten.bin', Range: 'bytes=0-1023' }));
+    expect(Buffer.from(await a.Body!.transformToByteArray()).equals(first.subarray(0, 1024))).toBe(true);
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'overwritten.bin', Body: second }));
+    const b = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'overwritten.bin', Range: 'bytes=0-1023' }));
+    expect(Buffer.from(await b.Body!.transformToByteArray()).equals(second.subarray(0, 1024))).toBe(true);
+  });
+
   it('answers If-None-Match with the current ETag with 304 Not Modified', async () => {
     const put = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'etag.txt', Body: 'same' }));
     const error = await s3Error(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'etag.txt', IfNoneMatch: put.ETag })));
