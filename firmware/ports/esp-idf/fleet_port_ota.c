@@ -43,14 +43,21 @@ uint64_t fleet_port_ota_slot_size(uint8_t slot) {
   return p != NULL ? p->size : 0;
 }
 
-enum fleet_status fleet_port_ota_begin(uint8_t slot, uint64_t offset) {
+enum fleet_status fleet_port_ota_begin(uint8_t slot, uint64_t offset, uint64_t image_size) {
   const esp_partition_t *p = prv_slot(slot);
-  if (p == NULL || slot == fleet_port_ota_running_slot() || offset > p->size) {
+  if (p == NULL || slot == fleet_port_ota_running_slot() || offset > image_size ||
+      image_size > p->size) {
     return FLEET_ERR_INVALID_ARG;
   }
-  /* Erase from the resume offset (sector aligned: the core writes 4 KB blocks) to the end. */
+  /* Erase [offset, image_size) rounded to sectors (the core writes 4 KB blocks at aligned
+   * offsets, so offset is sector aligned). */
   size_t start = (size_t)offset - (size_t)offset % PRV_SECTOR;
-  return prv_map(esp_partition_erase_range(p, start, p->size - start), "erase slot");
+  size_t end = ((size_t)image_size + PRV_SECTOR - 1) / PRV_SECTOR * PRV_SECTOR;
+  if (end > p->size)
+    end = p->size;
+  if (end <= start)
+    return FLEET_OK;
+  return prv_map(esp_partition_erase_range(p, start, end - start), "erase slot");
 }
 
 enum fleet_status fleet_port_ota_write(uint8_t slot, uint64_t offset, const uint8_t *data,

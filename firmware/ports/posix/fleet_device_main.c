@@ -81,6 +81,7 @@ int main(int argc, char **argv) {
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
+  fleet_posix_http_init();
   if (fleet_posix_flash_boot() != FLEET_OK)
     return 1;
   struct fleet_device_config device_config = {

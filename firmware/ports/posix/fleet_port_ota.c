@@ -188,19 +188,18 @@ uint64_t fleet_port_ota_slot_size(uint8_t slot) {
   return slot < 2 ? fleet_posix_config()->slot_size : 0;
 }
 
-enum fleet_status fleet_port_ota_begin(uint8_t slot, uint64_t offset) {
+enum fleet_status fleet_port_ota_begin(uint8_t slot, uint64_t offset, uint64_t image_size) {
   uint64_t size = fleet_posix_config()->slot_size;
-  if (slot > 1 || slot == s_running || offset > size)
+  if (slot > 1 || slot == s_running || offset > image_size || image_size > size) {
     return FLEET_ERR_INVALID_ARG;
-  if (offset == 0) {
-    /* esp_ota_begin erases the partition; erased flash reads 0xFF. */
-    static uint8_t erased[65536];
-    memset(erased, 0xFF, sizeof(erased));
-    for (uint64_t pos = 0; pos < size; pos += sizeof(erased)) {
-      size_t n = size - pos < sizeof(erased) ? (size_t)(size - pos) : sizeof(erased);
-      if (!prv_pwrite_all(erased, n, prv_slot_offset(slot) + pos))
-        return prv_io_error("erase");
-    }
+  }
+  /* Erase what the image needs from the resume offset on; erased flash reads 0xFF. */
+  static uint8_t erased[65536];
+  memset(erased, 0xFF, sizeof(erased));
+  for (uint64_t pos = offset; pos < image_size; pos += sizeof(erased)) {
+    size_t n = image_size - pos < sizeof(erased) ? (size_t)(image_size - pos) : sizeof(erased);
+    if (!prv_pwrite_all(erased, n, prv_slot_offset(slot) + pos))
+      return prv_io_error("erase");
   }
   if (s_otadata.state[slot] != PRV_UNDEFINED) {
     s_otadata.state[slot] = PRV_UNDEFINED; /* its old content is gone */

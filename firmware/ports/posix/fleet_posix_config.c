@@ -14,6 +14,10 @@ const struct fleet_posix_config *fleet_posix_config(void) {
   return &s_config;
 }
 
+void fleet_posix_config_set(const struct fleet_posix_config *config) {
+  s_config = *config;
+}
+
 static char *prv_read_file(const char *path) {
   FILE *f = fopen(path, "rb");
   if (f == NULL)

@@ -58,5 +58,12 @@ struct fleet_posix_config {
 enum fleet_status fleet_posix_config_load(const char *path, const char *state_dir,
                                           struct fleet_posix_config *out);
 
+/**
+ * Use @p config as the configuration (tools that build it in code, such as fleet-ota-bench).
+ *
+ * @param config Configuration (copied).
+ */
+void fleet_posix_config_set(const struct fleet_posix_config *config);
+
 /** The configuration loaded by fleet_posix_config_load() (ports read it). */
 const struct fleet_posix_config *fleet_posix_config(void);

@@ -12,5 +12,11 @@
 /** Restart the process (execv of itself with the same arguments): the virtual ESP32 reboots. */
 void fleet_posix_reboot(void);
 
+/**
+ * Initialise libcurl (and the TLS library under it) once, at start, while the process is still
+ * single-threaded, as curl_global_init's documentation requires.
+ */
+void fleet_posix_http_init(void);
+
 /** First bytes of the running slot (implemented in fleet_port_ota.c). */
 enum fleet_status fleet_posix_flash_read_running(uint8_t *buf, size_t len);

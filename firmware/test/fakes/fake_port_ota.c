@@ -61,11 +61,11 @@ uint64_t fleet_port_ota_slot_size(uint8_t slot) {
   return slot < 2 ? FAKE_OTA_SLOT_SIZE : 0;
 }
 
-enum fleet_status fleet_port_ota_begin(uint8_t slot, uint64_t offset) {
-  if (slot > 1 || slot == s_running || offset > FAKE_OTA_SLOT_SIZE)
+enum fleet_status fleet_port_ota_begin(uint8_t slot, uint64_t offset, uint64_t image_size) {
+  if (slot > 1 || slot == s_running || offset > image_size || image_size > FAKE_OTA_SLOT_SIZE) {
     return FLEET_ERR_INVALID_ARG;
-  if (offset == 0)
-    memset(s_slots[slot], 0xFF, FAKE_OTA_SLOT_SIZE);
+  }
+  memset(s_slots[slot] + offset, 0xFF, (size_t)(image_size - offset));
   return FLEET_OK;
 }
 

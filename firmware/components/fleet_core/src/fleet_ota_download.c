@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "fleet/ota.h"
+#include "fleet/port/clock.h"
 #include "fleet/port/http.h"
 #include "fleet/port/ota.h"
 #include "fleet/port/storage.h"
@@ -84,10 +85,15 @@ static enum fleet_status prv_write_block(struct fleet_ota *ota) {
   ota->offset += ota->buffered;
   ota->buffered = 0;
   if (ota->offset % FLEET_CONFIG_OTA_CHECKPOINT_BYTES == 0) {
-    /* Flush before the record: the persisted offset never runs ahead of the flash. */
-    FLEET_RETURN_IF_ERROR(fleet_port_ota_flush(ota->record.target_slot));
-    ota->record.written = (uint32_t)ota->offset;
-    FLEET_RETURN_IF_ERROR(prv_save(&ota->record));
+    uint64_t now = fleet_port_clock_ms();
+    /* "+ 1 >" rather than ">=": the interval may be configured as 0 */
+    if (now - ota->last_checkpoint_ms + 1u > FLEET_CONFIG_OTA_CHECKPOINT_MIN_INTERVAL_MS) {
+      /* Flush before the record: the persisted offset never runs ahead of the flash. */
+      FLEET_RETURN_IF_ERROR(fleet_port_ota_flush(ota->record.target_slot));
+      ota->record.written = (uint32_t)ota->offset;
+      FLEET_RETURN_IF_ERROR(prv_save(&ota->record));
+      ota->last_checkpoint_ms = now;
+    }
     if (ota->hooks.on_progress != NULL) {
       FLEET_RETURN_IF_ERROR(ota->hooks.on_progress(ota->hooks.ctx, ota->offset, ota->record.size));
     }
@@ -105,7 +111,8 @@ static enum fleet_status prv_begin_at(struct fleet_ota *ota, uint64_t offset) {
   }
   ota->offset = offset;
   ota->buffered = 0;
-  return fleet_port_ota_begin(ota->record.target_slot, offset);
+  ota->last_checkpoint_ms = fleet_port_clock_ms();
+  return fleet_port_ota_begin(ota->record.target_slot, offset, ota->record.size);
 }
 
 static enum fleet_status prv_on_headers(void *ctx, int status, const char *content_range,

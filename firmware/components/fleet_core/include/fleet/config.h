@@ -23,6 +23,15 @@
 #define FLEET_CONFIG_OTA_CHECKPOINT_BYTES (64 * 1024)
 #endif
 
+/**
+ * ... and at most this often, in milliseconds. On a fast link this bounds the flash/NVS writes
+ * (and fsyncs on POSIX) per OTA; a power cut then costs at most this long of transfer, or
+ * FLEET_CONFIG_OTA_CHECKPOINT_BYTES on a slow link. 0 checkpoints on bytes alone.
+ */
+#ifndef FLEET_CONFIG_OTA_CHECKPOINT_MIN_INTERVAL_MS
+#define FLEET_CONFIG_OTA_CHECKPOINT_MIN_INTERVAL_MS 1000
+#endif
+
 /** How long a new app may stay PENDING_VERIFY before it rolls itself back, in milliseconds. */
 #ifndef FLEET_CONFIG_OTA_VERIFY_TIMEOUT_MS
 #define FLEET_CONFIG_OTA_VERIFY_TIMEOUT_MS (120 * 1000)

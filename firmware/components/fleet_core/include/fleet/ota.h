@@ -85,7 +85,8 @@ struct fleet_ota {
   struct fleet_ota_record record;
   uint8_t buf[FLEET_CONFIG_OTA_WRITE_SIZE];
   size_t buffered;
-  uint64_t offset; /**< Next slot offset to write. */
+  uint64_t offset;             /**< Next slot offset to write. */
+  uint64_t last_checkpoint_ms; /**< When the offset was last persisted. */
   uint64_t requested;
   struct fleet_ota_expectation expect;
   struct fleet_ota_hooks hooks;

@@ -47,14 +47,16 @@ enum fleet_status fleet_port_ota_running_state(enum fleet_ota_image_state *state
 uint64_t fleet_port_ota_slot_size(uint8_t slot);
 
 /**
- * Prepare a slot for writing from @p offset. At offset 0 the port may erase the whole slot;
- * at a resume offset it erases nothing before @p offset (esp_ota_resume semantics).
+ * Prepare a slot for writing bytes [@p offset, @p image_size): erase that range (as
+ * esp_ota_begin(partition, image_size) erases only what the image needs); nothing before
+ * @p offset is touched, so a resumed download keeps what it wrote (esp_ota_resume semantics).
  *
  * @param slot Inactive slot.
  * @param offset First byte that will be written.
+ * @param image_size Size of the whole image.
  * @return FLEET_OK, FLEET_ERR_INVALID_ARG (the running slot, or offset beyond the slot), I/O error.
  */
-enum fleet_status fleet_port_ota_begin(uint8_t slot, uint64_t offset);
+enum fleet_status fleet_port_ota_begin(uint8_t slot, uint64_t offset, uint64_t image_size);
 
 /**
  * Write bytes to a slot; the core writes FLEET_CONFIG_OTA_WRITE_SIZE bytes at aligned offsets,
