@@ -6,13 +6,13 @@
  * - Authorized publishes on `$aws/...` request topics are handed to the reserved-topic dispatcher.
  * - Retained messages persist in the registry across restarts.
  */
-import { once } from 'node:events';
+import { once, type EventEmitter } from 'node:events';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import type { Registry } from '../registry/registry';
-import { MAX_KEEPALIVE_SECONDS, topicMatchesFilter } from './broker-limits';
+import { MAX_KEEPALIVE_SECONDS, MAX_SUBSCRIPTIONS_PER_SUBSCRIBE, topicMatchesFilter } from './broker-limits';
 import { peerCertificateId } from './connection-identity';
-import { createPolicyHooks, identityOf, type BrokerLog } from './policy-hooks';
+import { createPolicyHooks, identityOf, refuseSubscription, type BrokerLog } from './policy-hooks';
 import type { ReservedTopicDispatcher } from './reserved-topics';
 
 /** Options for {@link startIotBroker}. */
@@ -98,7 +98,14 @@ export async function startIotBroker(options: IotBrokerOptions): Promise<IotBrok
         return;
       }
       hooks.attach(socket, record.certificateId, record.certificateArn);
-      aedes.handle(socket);
+      const client = aedes.handle(socket) as unknown as { _parser?: EventEmitter };
+      // AWS allows at most 8 filters per SUBSCRIBE; aedes' hooks see one filter at a time, so the
+      // packet is inspected here (aedes' parser is internal: `_parser`) and the extra filters marked.
+      client._parser?.prependListener('packet', (packet: { cmd: string; subscriptions?: object[] }) => {
+        if (packet.cmd === 'subscribe' && packet.subscriptions && packet.subscriptions.length > MAX_SUBSCRIPTIONS_PER_SUBSCRIBE) {
+          for (const sub of packet.subscriptions.slice(MAX_SUBSCRIPTIONS_PER_SUBSCRIBE)) refuseSubscription(sub, `more than ${MAX_SUBSCRIPTIONS_PER_SUBSCRIBE} filters in one SUBSCRIBE`);
+        }
+      });
     },
   );
   server.on('tlsClientError', error => log.debug({ err: error.message }, 'TLS handshake failed'));

@@ -11,7 +11,8 @@
  *   to 5 and aedes sends 5.)
  * - PUBLISH not allowed (iot:Publish on `topic/<topic>`; with RETAIN also iot:RetainPublish), over a
  *   limit, QoS 2, or RETAIN on a reserved topic: the connection is closed (no PUBACK).
- * - SUBSCRIBE not allowed (iot:Subscribe on `topicfilter/<filter>`), over a limit or QoS 2: that
+ * - SUBSCRIBE not allowed (iot:Subscribe on `topicfilter/<filter>`), over a limit (filter length or
+ *   levels, 50 per connection, 8 per SUBSCRIBE packet) or QoS 2: that
  *   filter gets return code 0x80 in the SUBACK. (AWS documents "no SUBACK" for QoS 2; 0x80 is the
  *   closest a 3.1.1 broker can answer without stalling the client.)
  * - Delivery without iot:Receive on `topic/<topic>`: the message is silently not delivered.
@@ -32,6 +33,13 @@ export interface BrokerLog {
 }
 
 const identities = new WeakMap<object, ConnectionIdentity>();
+/** Subscription objects refused before authorization (packet-level limits), with the reason. */
+const refusedSubscriptions = new WeakMap<object, string>();
+
+/** Marks one filter of a SUBSCRIBE packet as refused (it gets 0x80 in the SUBACK). */
+export function refuseSubscription(subscription: object, reason: string): void {
+  refusedSubscriptions.set(subscription, reason);
+}
 
 /** The identity of an aedes client (via its TLS socket), or undefined. */
 export function identityOf(client: Client): ConnectionIdentity | undefined {
@@ -105,6 +113,8 @@ export function createPolicyHooks(deps: { registry: Registry; log: BrokerLog }) 
         log.info({ clientId: identity.clientId, filter, why }, 'subscription refused');
         done(null, null);
       };
+      const packetLimit = refusedSubscriptions.get(subscription);
+      if (packetLimit) return refuse(packetLimit);
       const violation = topicLimitViolation(filter);
       if (violation) return refuse(violation);
       if (subscription.qos > MAX_QOS) return refuse(`QoS ${subscription.qos} is not supported by AWS IoT`);
