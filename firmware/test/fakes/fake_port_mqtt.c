@@ -13,12 +13,20 @@ static unsigned s_subscription_count;
 static struct fake_mqtt_publish s_publishes[FAKE_MQTT_MAX_RECORDS];
 static unsigned s_publish_count;
 static enum fleet_status s_publish_status;
+static struct fleet_mqtt_callbacks s_callbacks;
+static struct {
+  char topic[256];
+  char payload[8192];
+} s_queue[8];
+static unsigned s_queued;
+static unsigned s_queue_skip;
 
 void fake_port_mqtt_reset(void) {
   s_connects = s_disconnects = s_subscription_count = s_publish_count = 0;
   s_client_id[0] = '\0';
   s_claim = 0;
   s_publish_status = FLEET_OK;
+  s_queued = 0;
 }
 
 unsigned fake_port_mqtt_connect_count(void) {
@@ -50,7 +58,25 @@ void fake_port_mqtt_set_publish_status(enum fleet_status status) {
 }
 
 void fleet_port_mqtt_set_callbacks(const struct fleet_mqtt_callbacks *callbacks) {
-  (void)callbacks;
+  s_callbacks = *callbacks;
+}
+
+void fake_port_mqtt_connected(void) {
+  s_callbacks.on_connected(s_callbacks.ctx);
+}
+
+void fake_port_mqtt_deliver(const char *topic, const char *payload) {
+  s_callbacks.on_message(s_callbacks.ctx, topic, strlen(topic), (const uint8_t *)payload,
+                         strlen(payload));
+}
+
+void fake_port_mqtt_queue(const char *topic, const char *payload, unsigned skip) {
+  s_queue_skip = skip;
+  if (s_queued < 8) {
+    snprintf(s_queue[s_queued].topic, sizeof(s_queue[0].topic), "%s", topic);
+    snprintf(s_queue[s_queued].payload, sizeof(s_queue[0].payload), "%s", payload);
+    s_queued++;
+  }
 }
 
 enum fleet_status fleet_port_mqtt_connect(const struct fleet_mqtt_identity *identity) {
@@ -85,4 +111,12 @@ enum fleet_status fleet_port_mqtt_publish(const char *topic, const void *payload
   return FLEET_OK;
 }
 
-void fleet_port_mqtt_dispatch(void) {}
+void fleet_port_mqtt_dispatch(void) {
+  if (s_queue_skip > 0) {
+    s_queue_skip--;
+    return;
+  }
+  for (unsigned i = 0; i < s_queued; i++)
+    fake_port_mqtt_deliver(s_queue[i].topic, s_queue[i].payload);
+  s_queued = 0;
+}

@@ -28,3 +28,10 @@ unsigned fake_port_mqtt_publish_count(void);
 const struct fake_mqtt_publish *fake_port_mqtt_publish_at(unsigned index);
 /** Make the next publish calls fail with @p status (FLEET_OK to stop). */
 void fake_port_mqtt_set_publish_status(enum fleet_status status);
+/** Call the core's on_connected callback. */
+void fake_port_mqtt_connected(void);
+/** Call the core's on_message callback now. */
+void fake_port_mqtt_deliver(const char *topic, const char *payload);
+/** Deliver a message at a later fleet_port_mqtt_dispatch(), after @p skip calls (e.g. during a
+ * download). */
+void fake_port_mqtt_queue(const char *topic, const char *payload, unsigned skip);
