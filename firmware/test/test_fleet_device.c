@@ -197,6 +197,15 @@ static void test_fleet_device_stops_download_when_job_canceled(void **state) {
   assert_int_equal(record.phase, FLEET_OTA_PHASE_NONE);
 }
 
+static void test_fleet_device_download_survives_a_reconnect_midway(void **state) {
+  (void)state;
+  prv_boot_and_get_job();
+  fake_port_mqtt_queue(NULL, NULL, 1); /* the connection comes back while the download runs */
+  assert_false(fleet_device_step(&s_dev));
+  assert_int_equal(fake_port_ota_boot_slot(), 1);
+  assert_memory_equal(fake_port_ota_slot(1), s_image, s_len);
+}
+
 static void test_fleet_device_reports_failed_for_corrupted_download(void **state) {
   (void)state;
   s_image[300000] ^= 0x01; /* served corrupted; the document has the good hash */
@@ -224,6 +233,7 @@ int main(void) {
       T(test_fleet_device_new_app_rolls_back_when_it_cannot_confirm_in_time),
       T(test_fleet_device_old_app_reports_failed_rollback),
       T(test_fleet_device_stops_download_when_job_canceled),
+      T(test_fleet_device_download_survives_a_reconnect_midway),
       T(test_fleet_device_reports_failed_for_corrupted_download),
       T(test_fleet_device_provisions_when_no_credentials),
   };

@@ -73,8 +73,8 @@ void fake_port_mqtt_deliver(const char *topic, const char *payload) {
 void fake_port_mqtt_queue(const char *topic, const char *payload, unsigned skip) {
   s_queue_skip = skip;
   if (s_queued < 8) {
-    snprintf(s_queue[s_queued].topic, sizeof(s_queue[0].topic), "%s", topic);
-    snprintf(s_queue[s_queued].payload, sizeof(s_queue[0].payload), "%s", payload);
+    snprintf(s_queue[s_queued].topic, sizeof(s_queue[0].topic), "%s", topic ? topic : "");
+    snprintf(s_queue[s_queued].payload, sizeof(s_queue[0].payload), "%s", payload ? payload : "");
     s_queued++;
   }
 }
@@ -116,7 +116,12 @@ void fleet_port_mqtt_dispatch(void) {
     s_queue_skip--;
     return;
   }
-  for (unsigned i = 0; i < s_queued; i++)
-    fake_port_mqtt_deliver(s_queue[i].topic, s_queue[i].payload);
+  for (unsigned i = 0; i < s_queued; i++) {
+    if (s_queue[i].topic[0] == '\0') {
+      fake_port_mqtt_connected(); /* a queued reconnect */
+    } else {
+      fake_port_mqtt_deliver(s_queue[i].topic, s_queue[i].payload);
+    }
+  }
   s_queued = 0;
 }

@@ -33,5 +33,5 @@ void fake_port_mqtt_connected(void);
 /** Call the core's on_message callback now. */
 void fake_port_mqtt_deliver(const char *topic, const char *payload);
 /** Deliver a message at a later fleet_port_mqtt_dispatch(), after @p skip calls (e.g. during a
- * download). */
+ * download). A NULL @p topic queues a reconnect (on_connected). */
 void fake_port_mqtt_queue(const char *topic, const char *payload, unsigned skip);

@@ -35,7 +35,6 @@ static void prv_finish_new_app(struct fleet_device *dev) {
 
 static void prv_on_job(void *ctx, const char *job_id, const struct fleet_job_document *doc) {
   struct fleet_device *dev = ctx;
-  (void)doc;
   if (dev->boot_outcome == FLEET_OTA_BOOT_NEW_APP) {
     if (strcmp(job_id, dev->boot_record.job_id) == 0) {
       /* The new app reached the endpoint: report, and mark valid once accepted. */
@@ -51,7 +50,11 @@ static void prv_on_job(void *ctx, const char *job_id, const struct fleet_job_doc
     (void)fleet_ota_record_clear();
     dev->boot_outcome = FLEET_OTA_BOOT_NORMAL;
   }
+  if (dev->in_download) {
+    return; /* the same execution again after a reconnect: the running download continues */
+  }
   snprintf(dev->download_job, sizeof(dev->download_job), "%s", job_id);
+  dev->download_doc = *doc;
   dev->download_pending = true;
   dev->download_failures = 0;
   dev->download_not_before_ms = 0;
@@ -116,8 +119,10 @@ static void prv_on_connected(void *ctx) {
   };
   struct fleet_jobs_callbacks callbacks = kCallbacks;
   callbacks.ctx = dev;
-  if (fleet_jobs_init(&dev->jobs, dev->creds.thing_name, &callbacks) != FLEET_OK ||
-      fleet_jobs_on_connected(&dev->jobs) != FLEET_OK) {
+  if (!dev->jobs_ready) {
+    dev->jobs_ready = fleet_jobs_init(&dev->jobs, dev->creds.thing_name, &callbacks) == FLEET_OK;
+  }
+  if (!dev->jobs_ready || fleet_jobs_on_connected(&dev->jobs) != FLEET_OK) {
     FLEET_LOG_ERROR("cannot start the jobs client");
   }
 }
@@ -188,10 +193,10 @@ static void prv_run_download(struct fleet_device *dev, uint64_t now) {
   dev->last_progress_report = 0;
   (void)fleet_jobs_report(&dev->jobs, FLEET_JOB_IN_PROGRESS, NULL, 0);
   enum fleet_status status =
-      fleet_ota_download(&dev->ota, dev->download_job, &dev->jobs.document, &facts, &hooks);
+      fleet_ota_download(&dev->ota, dev->download_job, &dev->download_doc, &facts, &hooks);
   dev->in_download = false;
   if (status == FLEET_OK) {
-    FLEET_LOG_INFO("rebooting into release %s", dev->jobs.document.version);
+    FLEET_LOG_INFO("rebooting into release %s", dev->download_doc.version);
     (void)fleet_port_mqtt_disconnect();
     dev->reboot_requested = true;
     return;

@@ -68,6 +68,9 @@ struct fleet_device {
   bool in_download;
   bool cancel_requested;
   char download_job[FLEET_JOB_ID_MAX_LENGTH + 1];
+  /** The download's own copy: a reconnect re-initialises the jobs client while it runs. */
+  struct fleet_job_document download_doc;
+  bool jobs_ready;
   uint64_t download_not_before_ms;
   uint32_t download_failures;
   uint64_t last_progress_report;
