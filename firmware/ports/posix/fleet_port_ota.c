@@ -133,6 +133,10 @@ enum fleet_status fleet_posix_flash_boot(void) {
   const struct fleet_posix_config *cfg = fleet_posix_config();
   char path[FLEET_POSIX_PATH_MAX];
   snprintf(path, sizeof(path), "%s/flash.bin", cfg->state_dir);
+  if (s_fd >= 0) {
+    close(s_fd); /* booting again in the same process (tests) */
+    s_fd = -1;
+  }
   if (access(path, F_OK) != 0) {
     FLEET_RETURN_IF_ERROR(prv_create(path));
   } else {
