@@ -14,12 +14,15 @@ export const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
 /** Hex SHA-256 of an empty body, which clients send for bodiless requests. */
 export const EMPTY_SHA256 = createHash('sha256').update('').digest('hex');
 
+const UNRESERVED_ONLY = /^[A-Za-z0-9\-._~]*$/;
+
 /**
  * URI-encode per SigV4: every byte except the unreserved characters `A-Z a-z 0-9 - . _ ~` is
  * percent-encoded with upper-case hex (RFC 3986 section 2.3); `encodeURIComponent` leaves
  * `!'()*` alone, so those are added here.
  */
 export function uriEncode(value: string): string {
+  if (UNRESERVED_ONLY.test(value)) return value;
   return encodeURIComponent(value).replace(
     /[!'()*]/g,
     ch => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`,
@@ -28,6 +31,7 @@ export function uriEncode(value: string): string {
 
 /** Decode a percent-encoded component, or return it unchanged if it is not valid UTF-8. */
 function safeDecode(value: string): string {
+  if (!value.includes('%')) return value;
   try {
     return decodeURIComponent(value);
   } catch {

@@ -28,6 +28,14 @@ const DEFAULT_MAX_SKEW_MS = 15 * 60 * 1000;
 /** A presigned URL lives at most seven days (`X-Amz-Expires` ≤ 604800). */
 const MAX_PRESIGNED_EXPIRES_SECONDS = 604_800;
 
+/**
+ * Presigned URLs that verified, by everything the signature covers (and the secret and options
+ * used): a device downloading a release sends the same URL with a new `Range` for every chunk,
+ * and the signature check is a pure function of these inputs. Time checks still run per request.
+ */
+const verifiedPresigned = new Map<string, true>();
+const MAX_VERIFIED_PRESIGNED = 4096;
+
 /** Signature parameters, from the header or the query string. */
 interface SignatureParts {
   readonly accessKeyId: string;
@@ -108,12 +116,14 @@ function parseAuthorizationHeader(header: string, request: SigV4Request): Signat
 }
 
 function queryValue(params: readonly QueryParameter[], name: string): string | undefined {
-  return params.find(p => p.name === name)?.value;
+  for (const p of params) if (p.name === name) return p.value;
+  return undefined;
 }
 
+const PRESIGNED_REQUIRED = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Signature'];
+
 function parsePresignedQuery(params: readonly QueryParameter[]): SignatureParts & { expiresSeconds: number } {
-  const required = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Signature'];
-  const missing = required.filter(name => queryValue(params, name) === undefined);
+  const missing = PRESIGNED_REQUIRED.filter(name => queryValue(params, name) === undefined);
   if (missing.length > 0) {
     throw new SigV4Error('MalformedAuthorization', `presigned URL: query parameters missing: ${missing.join(', ')}`);
   }
@@ -214,12 +224,25 @@ export function verifySigV4(request: SigV4Request, options: SigV4VerifyOptions, 
   if ('missing' in headers) {
     throw new SigV4Error('SignatureDoesNotMatch', `signed header "${headers.missing}" is not present in the request`);
   }
-  const unsigned = new Set(['X-Amz-Signature', ...(presigned ? (options.unsignedQueryParameters ?? []) : [])]);
-  const signedParams = presigned ? params.filter(p => !unsigned.has(p.name)) : params;
   const hash = payloadHash
     ?? (presigned
       ? (queryValue(params, 'X-Amz-Content-Sha256') ?? 'UNSIGNED-PAYLOAD')
       : (headerValue(request, 'x-amz-content-sha256') ?? 'UNSIGNED-PAYLOAD'));
+  const identity = (): SigV4Identity => ({
+    accessKeyId: parts.accessKeyId,
+    amzDate: parts.amzDate,
+    signedAtMs,
+    presigned,
+    expiresAtMs,
+    payloadHash: hash,
+    signedHeaders: parts.signedHeaders,
+  });
+  const cacheKey = presigned
+    ? [secret, options.service, options.region, options.doubleEncodePath ?? true, (options.unsignedQueryParameters ?? []).join(','), hash, request.method, request.url, headers.block].join('\n')
+    : undefined;
+  if (cacheKey !== undefined && verifiedPresigned.has(cacheKey)) return identity();
+  const unsigned = new Set(['X-Amz-Signature', ...(presigned ? (options.unsignedQueryParameters ?? []) : [])]);
+  const signedParams = presigned ? params.filter(p => !unsigned.has(p.name)) : params;
   const canonicalRequest = buildCanonicalRequest({
     method: request.method,
     uri: canonicalUri(rawPath, options.doubleEncodePath ?? true),
@@ -240,13 +263,9 @@ export function verifySigV4(request: SigV4Request, options: SigV4VerifyOptions, 
       { AWSAccessKeyId: parts.accessKeyId, StringToSign: stringToSign, CanonicalRequest: canonicalRequest },
     );
   }
-  return {
-    accessKeyId: parts.accessKeyId,
-    amzDate: parts.amzDate,
-    signedAtMs,
-    presigned,
-    expiresAtMs,
-    payloadHash: hash,
-    signedHeaders: parts.signedHeaders,
-  };
+  if (cacheKey !== undefined) {
+    if (verifiedPresigned.size >= MAX_VERIFIED_PRESIGNED) verifiedPresigned.clear();
+    verifiedPresigned.set(cacheKey, true);
+  }
+  return identity();
 }
