@@ -7,6 +7,9 @@ import { Command } from 'commander';
 import { registerClaimCertCommand } from './commands/claim-cert';
 import { registerImageCommand } from './commands/image';
 import { registerLocalCommand } from './commands/local';
+import { registerReleaseCommand } from './commands/release';
+import { registerRolloutCommand } from './commands/rollout';
+import { registerWorkerCommand } from './commands/worker';
 
 const program = new Command()
   .name('fleet')
@@ -18,5 +21,8 @@ const program = new Command()
 registerClaimCertCommand(program);
 registerImageCommand(program);
 registerLocalCommand(program);
+registerReleaseCommand(program);
+registerRolloutCommand(program);
+registerWorkerCommand(program);
 
 await program.parseAsync(process.argv);
