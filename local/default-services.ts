@@ -10,5 +10,6 @@ export async function defaultLocalServices(): Promise<LocalService[]> {
   const services: LocalService[] = [];
   // Services register here:
   services.push((await import('./s3/s3-service')).s3Service(), (await import('./kms/kms-service')).kmsService());
+  services.push((await import('./control-plane/iot-service')).iotService());
   return services;
 }

@@ -42,7 +42,8 @@ export type JobsEngineEvent =
   | { readonly kind: 'job'; readonly job: PersistedJob; readonly operation?: JobOperation }
   | { readonly kind: 'execution'; readonly execution: JobExecutionRecord; readonly operation?: ExecutionOperation }
   | { readonly kind: 'pending'; readonly thingName: string }
-  | { readonly kind: 'template'; readonly template: JobTemplateRecord };
+  | { readonly kind: 'template'; readonly template: JobTemplateRecord }
+  | { readonly kind: 'templateDeleted'; readonly jobTemplateId: string };
 
 /** A job with its rollout state, as persisted. */
 export interface PersistedJob {
@@ -129,6 +130,13 @@ export class JobsEngine {
     this.templates.set(jobTemplateId, template);
     this.listener({ kind: 'template', template });
     return template;
+  }
+
+  /** DeleteJobTemplate (jobs created from it keep their copy of its settings). */
+  deleteJobTemplate(jobTemplateId: string): void {
+    this.getJobTemplate(jobTemplateId);
+    this.templates.delete(jobTemplateId);
+    this.listener({ kind: 'templateDeleted', jobTemplateId });
   }
 
   getJobTemplate(jobTemplateId: string): JobTemplateRecord {

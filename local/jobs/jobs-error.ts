@@ -12,6 +12,10 @@ export const IOT_EXCEPTION_STATUS = {
   IndexNotReadyException: 400,
   UnauthorizedException: 401,
   ForbiddenException: 403,
+  // SigV4 refusals of AWS REST-JSON services.
+  MissingAuthenticationTokenException: 403,
+  UnrecognizedClientException: 403,
+  InvalidSignatureException: 403,
   ResourceNotFoundException: 404,
   ResourceAlreadyExistsException: 409,
   ConflictException: 409,
