@@ -20,10 +20,11 @@ export interface IotTestCloud {
   advance(ms: number): void;
 }
 
-export async function startIotTestCloud(stateDir?: string): Promise<IotTestCloud> {
+export async function startIotTestCloud(options: { stateDir?: string; withS3?: boolean } = {}): Promise<IotTestCloud> {
   let offset = 0;
   const service = iotService({ now: () => Date.now() + offset, tickMs: 200 });
-  const cloud = await startTestCloud({ services: [service], ...(stateDir ? { stateDir } : {}) });
+  const s3 = options.withS3 ? [(await import('../../s3/s3-service')).s3Service()] : [];
+  const cloud = await startTestCloud({ services: [...s3, service], ...(options.stateDir ? { stateDir: options.stateDir } : {}) });
   return {
     cloud,
     service,
