@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fleet/config.h"
+#include "fleet/port/device.h"
 #include "fleet/port/log.h"
 #include "fleet/port/mqtt.h"
 #include "fleet_posix_config.h"
@@ -166,6 +167,16 @@ static int prv_write_pem(const char *name, const char *pem, char *path, size_t s
 enum fleet_status fleet_port_mqtt_connect(const struct fleet_mqtt_identity *identity) {
   const struct fleet_posix_config *cfg = fleet_posix_config();
   prv_close();
+  if (cfg->fault_no_connect_version[0] != '\0') {
+    char version[33];
+    uint32_t secure_version = 0;
+    if (fleet_port_device_app_version(version, sizeof(version), &secure_version) == FLEET_OK &&
+        strcmp(version, cfg->fault_no_connect_version) == 0) {
+      fleet_port_log(FLEET_LOG_LEVEL_WARN, PRV_TAG,
+                     "fault injection: app %s cannot reach the endpoint", version);
+      return FLEET_ERR_NETWORK;
+    }
+  }
   if (!s_lib_ready) {
     mosquitto_lib_init();
     s_lib_ready = 1;

@@ -127,6 +127,8 @@ enum fleet_status fleet_posix_config_load(const char *path, const char *state_di
                       sizeof(out->firmware_image), 0, path) &&
            prv_string(root, "device", "httpCaFile", out->http_ca_file, sizeof(out->http_ca_file), 0,
                       path) &&
+           prv_string(root, "device", "faultNoConnectVersion", out->fault_no_connect_version,
+                      sizeof(out->fault_no_connect_version), 0, path) &&
            prv_number(root, "device", "slotSizeBytes", &slot, 65536, 16 * 1024 * 1024, path) &&
            prv_number(root, "device", "secureVersionFloor", &floor, 0, 65535, path) &&
            prv_number(root, "device", "verifyTimeoutMs", &verify, 0, 3600000, path);

@@ -12,7 +12,8 @@
  *               "firmwareVersion": "1.0.0", "chip": "esp32",
  *               "firmwarePublicKeyFile": "firmware-signing.pub.pem",
  *               "firmwareImage": "app.bin", "slotSizeBytes": 4194304,
- *               "secureVersionFloor": 0, "verifyTimeoutMs": 120000, "httpCaFile": "ca.pem" } }
+ *               "secureVersionFloor": 0, "verifyTimeoutMs": 120000, "httpCaFile": "ca.pem",
+ *               "faultNoConnectVersion": "1cd5752" } }
  * @endcode
  * Relative paths are resolved against the directory of the configuration file.
  */
@@ -41,6 +42,9 @@ struct fleet_posix_config {
   char public_key_file[FLEET_POSIX_PATH_MAX];
   char firmware_image[FLEET_POSIX_PATH_MAX];
   char http_ca_file[FLEET_POSIX_PATH_MAX];
+  /** Fault injection: the app whose descriptor version is this never reaches MQTT (a broken
+   * release, to exercise rollback). Empty: no fault. */
+  char fault_no_connect_version[33];
   uint64_t slot_size;
   uint32_t secure_version_floor;
   uint32_t verify_timeout_ms;

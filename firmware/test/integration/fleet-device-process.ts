@@ -20,6 +20,8 @@ export interface DeviceSettings {
   firmwareImage?: string;
   verifyTimeoutMs?: number;
   slotSizeBytes?: number;
+  /** Fault injection: the app with this descriptor version never reaches MQTT. */
+  faultNoConnectVersion?: string;
 }
 
 /** Writes a configuration file: the local cloud's discovery data plus the device settings. */
@@ -59,11 +61,11 @@ export class FleetDeviceProcess {
     });
   }
 
-  /** Resolves with the first log line (from the start) matching `pattern`. */
-  waitForLine(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  /** Resolves with the `occurrence`-th log line (counting from the start) matching `pattern`. */
+  waitForLine(pattern: RegExp, timeoutMs = 30_000, occurrence = 1): Promise<string> {
     return new Promise((resolveLine, reject) => {
       const check = (): boolean => {
-        const line = this.lines.find(l => pattern.test(l));
+        const line = this.lines.filter(l => pattern.test(l))[occurrence - 1];
         if (line === undefined) return false;
         clearTimeout(timer);
         this.waiters.delete(wake);
