@@ -91,62 +91,67 @@ function lookup(context: PolicyContext, name: string): string | undefined {
   return undefined;
 }
 
-/** Substitutes variables; returns undefined when one has no value. Wildcards stay wildcards. */
-function resolve(tokens: readonly Token[], context: PolicyContext): Token[] | undefined {
-  const out: Token[] = [];
-  for (const token of tokens) {
-    if (token.kind !== 'var') {
-      out.push(token);
-      continue;
-    }
-    const value = lookup(context, token.name);
-    if (value === undefined) return undefined;
-    out.push({ kind: 'lit', text: value });
-  }
-  return out;
+const regexCache = new Map<string, RegExp>();
+/** Bound on cached matchers (one per distinct resolved pattern, e.g. per thing name). */
+const MAX_CACHED_MATCHERS = 50_000;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
-/** Glob match of resolved tokens against `text`; `caseless` for action names. */
-function globMatch(tokens: readonly Token[], text: string, caseless: boolean): boolean {
-  // Flatten literals to characters so the classic two-pointer wildcard algorithm applies.
-  const pat: (string | '*' | '?')[] = [];
-  const kinds: number[] = []; // 0 literal char, 1 star, 2 one
-  const push = (ch: string, kind: number): void => {
-    pat.push(ch);
-    kinds.push(kind);
-  };
-  for (const t of tokens) {
-    if (t.kind === 'lit') for (const ch of caseless ? t.text.toLowerCase() : t.text) push(ch, 0);
-    else if (t.kind === 'star') push('*', 1);
-    else if (t.kind === 'one') push('?', 2);
-  }
-  const s = caseless ? text.toLowerCase() : text;
-  let p = 0;
-  let i = 0;
-  let starP = -1;
-  let starI = 0;
-  while (i < s.length) {
-    if (p < pat.length && (kinds[p] === 2 || (kinds[p] === 0 && pat[p] === s[i]))) {
-      p++;
-      i++;
-    } else if (p < pat.length && kinds[p] === 1) {
-      starP = p++;
-      starI = i;
-    } else if (starP >= 0) {
-      p = starP + 1;
-      i = ++starI;
+/** A pattern prepared once: its literal prefix (cheap rejection) and regex source parts. */
+interface CompiledPattern {
+  readonly prefix: string;
+  /** Escaped regex source pieces; `{ variable }` entries are substituted per connection. */
+  readonly parts: readonly (string | { readonly variable: string })[];
+  readonly hasVariables: boolean;
+}
+
+const compiledCache = new Map<string, CompiledPattern>();
+
+function compile(pattern: string): CompiledPattern {
+  let compiled = compiledCache.get(pattern);
+  if (compiled) return compiled;
+  const tokens = tokenize(pattern);
+  const parts: (string | { variable: string })[] = [];
+  let prefix = '';
+  let prefixOpen = true;
+  for (const token of tokens) {
+    if (token.kind === 'lit') {
+      parts.push(escapeRegExp(token.text));
+      if (prefixOpen) prefix += token.text;
     } else {
-      return false;
+      prefixOpen = false;
+      parts.push(token.kind === 'star' ? '[\\s\\S]*' : token.kind === 'one' ? '[\\s\\S]' : { variable: token.name });
     }
   }
-  while (p < pat.length && kinds[p] === 1) p++;
-  return p === pat.length;
+  compiled = { prefix, parts, hasVariables: parts.some(p => typeof p !== 'string') };
+  if (compiledCache.size >= MAX_CACHED_MATCHERS) compiledCache.clear();
+  compiledCache.set(pattern, compiled);
+  return compiled;
 }
 
 /** True when the policy string (with wildcards and variables) matches `value`. */
 export function policyPatternMatches(pattern: string, value: string, context: PolicyContext, caseless = false): boolean {
-  const tokens = resolve(tokenize(pattern), context);
-  return tokens !== undefined && globMatch(tokens, value, caseless);
+  const compiled = compile(pattern);
+  if (!caseless && !value.startsWith(compiled.prefix)) return false;
+  let src = '';
+  for (const part of compiled.parts) {
+    if (typeof part === 'string') src += part;
+    else {
+      const v = lookup(context, part.variable);
+      if (v === undefined) return false; // a variable without a value matches nothing
+      src += escapeRegExp(v);
+    }
+  }
+  const key = caseless ? `i:${src}` : `s:${src}`;
+  let re = regexCache.get(key);
+  if (!re) {
+    if (regexCache.size >= MAX_CACHED_MATCHERS) regexCache.clear();
+    re = new RegExp(`^${src}$`, caseless ? 'i' : '');
+    regexCache.set(key, re);
+  }
+  return re.test(value);
 }
 
 function anyMatches(patterns: readonly string[], value: string, context: PolicyContext, caseless: boolean): boolean {
@@ -154,9 +159,18 @@ function anyMatches(patterns: readonly string[], value: string, context: PolicyC
 }
 
 function substitute(value: string, context: PolicyContext): string | undefined {
-  const tokens = resolve(tokenize(value), context);
-  if (!tokens) return undefined;
-  return tokens.map(t => (t.kind === 'lit' ? t.text : t.kind === 'star' ? '*' : '?')).join('');
+  let out = '';
+  for (const token of tokenize(value)) {
+    if (token.kind === 'lit') out += token.text;
+    else if (token.kind === 'star') out += '*';
+    else if (token.kind === 'one') out += '?';
+    else {
+      const v = lookup(context, token.name);
+      if (v === undefined) return undefined;
+      out += v;
+    }
+  }
+  return out;
 }
 
 function conditionHolds(condition: PolicyCondition, context: PolicyContext): boolean {

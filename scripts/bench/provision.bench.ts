@@ -30,6 +30,9 @@ import { fileURLToPath } from 'node:url';
 import 'reflect-metadata';
 import { Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
 import { iot, iotidentity, mqtt } from 'aws-iot-device-sdk-v2';
+import { loadOrCreateLocalCa } from '../../local/pki/local-ca';
+import { evaluatePolicies } from '../../local/policy/evaluate-policies';
+import { parsePolicyDocument } from '../../local/policy/policy-document';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -214,6 +217,29 @@ try {
   console.log(`  where the time goes (per device, wall clock at concurrency ${CONCURRENCY}):`);
   for (const [name, list] of Object.entries(phases)) console.log(`    ${name.padEnd(14)} ${stats(list)}`);
   console.log(`  CPU per device: local cloud ${serverCpuMs.toFixed(2)} ms (1 core → at most ${(1000 / serverCpuMs).toFixed(0)}/s), device SDK side ${clientCpuMs.toFixed(2)} ms (same 2-core machine)`);
+
+  // In-process cost of the local cloud's own per-device work (no TLS, no MQTT), for the breakdown.
+  const ca = await loadOrCreateLocalCa(stateDir);
+  let t0 = performance.now();
+  for (let i = 0; i < 300; i++) await ca.signCsr(keys[i].csrPem);
+  const signMs = (performance.now() - t0) / 300;
+  const tfPolicies = JSON.parse(readFileSync(join(stateDir, 'cdktf.out', 'stacks', 'dev', 'cdk.tf.json'), 'utf8')).resource.aws_iot_policy as Record<string, { name: string }>;
+  const policyNames = Object.values(tfPolicies).map(p => p.name);
+  // The stack's policies as the running local cloud stored them (snapshot + journal, read only).
+  const stored = new Map<string, string>();
+  const snapshot = JSON.parse(readFileSync(join(stateDir, 'registry', 'snapshot.json'), 'utf8')) as { policies?: Record<string, { policyDocument: string }> };
+  for (const [name, record] of Object.entries(snapshot.policies ?? {})) stored.set(name, record.policyDocument);
+  for (const line of readFileSync(join(stateDir, 'registry', 'journal.ndjson'), 'utf8').split('\n')) {
+    const change = line ? (JSON.parse(line) as { c: string; k: string; v: { policyDocument: string } | null }) : undefined;
+    if (change?.c === 'policies' && change.v) stored.set(change.k, change.v.policyDocument);
+  }
+  const policies = policyNames.filter(n => stored.has(n)).map(name => ({ name, document: parsePolicyDocument(stored.get(name)!) }));
+  const context = { 'iot:ClientId': 'esp32-dev-1', 'iot:Connection.Thing.ThingName': 'esp32-dev-1', 'iot:Connection.Thing.IsAttached': 'true' };
+  t0 = performance.now();
+  for (let i = 0; i < 20_000; i++) evaluatePolicies(policies, { action: 'iot:Receive', resource: `arn:aws:iot:eu-west-1:000000000000:topic/$aws/provisioning-templates/x/provision/json/accepted`, context });
+  const evalUs = ((performance.now() - t0) / 20_000) * 1000;
+  console.log(`  local cloud work without TLS/MQTT (in this process): CSR verify + sign ${signMs.toFixed(2)} ms, one policy decision over the stack's ${policies.length} policies ${evalUs.toFixed(1)} µs (~20 per device)`);
+  console.log(`  → the rest of the local cloud's CPU per device is TLS handshakes (server ECDHE + ECDSA + client-cert check) and aedes/MQTT packet handling`);
 
   // 3. idle connections
   // Idle connections use the claim credential (one client TLS context; see connect()); on the
