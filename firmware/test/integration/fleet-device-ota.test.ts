@@ -47,16 +47,19 @@ afterAll(async () => {
 
 const JOB_RELEASE_VERSION = '1.4.0';
 
-/** Uploads the signed release once and returns the job document text pointing at it. */
-let documentText: string | undefined;
-async function releaseDocument(): Promise<string> {
-  if (documentText) return documentText;
+/**
+ * Uploads the signed release (or a copy with one byte flipped, under another key) and returns
+ * the job document text pointing at it; the document always carries the good hash and signature.
+ */
+async function releaseDocument(corrupted = false): Promise<string> {
   const { config } = cloud;
   const s3 = new S3Client({ endpoint: config.endpoints.s3!, region: config.region, credentials: config.credentials, forcePathStyle: true });
   const bucket = `esp32-fleet-dev-firmware-${config.accountId}`;
-  const key = `releases/${release.sha256}.bin`;
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: signedImage }));
-  documentText = serializeJobDocument(
+  const key = `releases/${release.sha256}${corrupted ? '-corrupted' : ''}.bin`;
+  const body = Buffer.from(signedImage);
+  if (corrupted) body[400_000] ^= 0x01;
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  return serializeJobDocument(
     parseJobDocument({
       version: 1,
       operation: 'ota',
@@ -75,11 +78,10 @@ async function releaseDocument(): Promise<string> {
       },
     }),
   );
-  return documentText;
 }
 
 /** Starts a provisioned device and sends it a job; returns the device, its thing and the client. */
-async function deviceWithJob(serial: string, jobId: string, device: Partial<DeviceSettings> = {}) {
+async function deviceWithJob(serial: string, jobId: string, device: Partial<DeviceSettings> = {}, corrupted = false) {
   const { config } = cloud;
   const iotClient = new IoTClient({ endpoint: config.endpoints.iot!, region: config.region, credentials: config.credentials });
   const thingName = `esp32-dev-${serial}`;
@@ -97,7 +99,7 @@ async function deviceWithJob(serial: string, jobId: string, device: Partial<Devi
     new CreateJobCommand({
       jobId,
       targets: [`arn:aws:iot:${config.region}:${config.accountId}:thing/${thingName}`],
-      document: await releaseDocument(),
+      document: await releaseDocument(corrupted),
       targetSelection: 'SNAPSHOT',
     }),
   );
@@ -135,6 +137,26 @@ describe('fleet-device OTA on the local cloud', () => {
       expect((await execution())?.statusDetails?.detailsMap?.reason).toBe('rollback');
     } finally {
       await process.stop();
+    }
+  });
+
+  it('reports FAILED hash_mismatch for a corrupted download, and the old slot still boots', async () => {
+    const { process, execution } = await deviceWithJob('A1B2C3D4E5F9', 'ota-e2e-corrupt', {}, true);
+    try {
+      await process.waitForLine(/job ota-e2e-corrupt: FAILED reason=hash_mismatch/, 60_000);
+      await expect.poll(async () => (await execution())?.status, { timeout: 10_000 }).toBe('FAILED');
+      expect((await execution())?.statusDetails?.detailsMap?.reason).toBe('hash_mismatch');
+      expect(process.lines.some(l => /installed in slot|rebooting/.test(l))).toBe(false);
+    } finally {
+      await process.stop();
+    }
+    // a restart boots the old slot again, as the same release
+    const again = new FleetDeviceProcess(process.configPath, process.stateDir);
+    try {
+      await again.waitForLine(/booting slot 0 \(state 3\)/);
+      await again.waitForLine(/connected as esp32-dev-A1B2C3D4E5F9 \(release 1\.0\.0\)/);
+    } finally {
+      await again.stop();
     }
   });
 

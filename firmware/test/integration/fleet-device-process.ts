@@ -39,7 +39,10 @@ export class FleetDeviceProcess {
   private readonly waiters = new Set<() => void>();
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(configPath: string, readonly stateDir: string) {
+  constructor(
+    readonly configPath: string,
+    readonly stateDir: string,
+  ) {
     if (!existsSync(FLEET_DEVICE_BIN)) {
       throw new Error(`${FLEET_DEVICE_BIN} is missing: run "npm run test:firmware" (it builds it first)`);
     }
