@@ -44,7 +44,7 @@ export function registerWorkerCommand(program: Command): void {
       .description(
         'Run the release and rollout worker: builds (validate, sign, store in S3), dispatches stages as AWS IoT jobs and ' +
           'evaluates promotion gates. Redis from REDIS_URL (default redis://127.0.0.1:6379). Stops gracefully on SIGTERM/SIGINT. ' +
-          'Settings: FLEET_QUEUE_PREFIX, FLEET_GATE_POLL_SECONDS, FLEET_WORKER_CONCURRENCY, FLEET_LOG_LEVEL, and on AWS ' +
+          'Settings: FLEET_QUEUE_PREFIX, FLEET_STALLED_SECONDS (stalled-job check, default 30), FLEET_GATE_POLL_SECONDS, FLEET_WORKER_CONCURRENCY, FLEET_LOG_LEVEL, and on AWS ' +
           'AWS_REGION, FLEET_ACCOUNT_ID, FLEET_FIRMWARE_BUCKET, FLEET_SECURE_BOOT_KEY, FLEET_UPDATE_KEY, FLEET_PRESIGN_ROLE_ARN.',
       ),
   ).action(async (options: ConfigOptions, command: Command) => {
@@ -54,7 +54,12 @@ export function registerWorkerCommand(program: Command): void {
       import('../../worker/logging/logger'),
     ]);
     const log = createRootLogger();
-    const worker = await startFleetWorker({ config, log });
+    const stalled = Number(process.env.FLEET_STALLED_SECONDS ?? 30);
+    const worker = await startFleetWorker({
+      config,
+      log,
+      stalledIntervalSeconds: Number.isFinite(stalled) && stalled > 0 ? stalled : 30,
+    });
     await new Promise<void>(resolve => {
       const stop = (signal: string): void => {
         log.info({ signal }, 'shutting down: finishing jobs in progress');

@@ -45,6 +45,8 @@ export interface RecordingIotServer {
   statistics: (queryString: string) => number;
   /** When it returns true for a CreateJob, the job is created but no response is ever sent (a crash window). */
   holdCreateJob: (jobId: string) => boolean;
+  /** When it returns an error for a CreateJob, that error is answered and no job is made. */
+  failCreateJob: (jobId: string) => { status: number; type: string; message: string } | undefined;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function startRecordingIotServer(): Promise<RecordingIotServer> {
     jobs,
     statistics: () => 0,
     holdCreateJob: () => false,
+    failCreateJob: () => undefined,
     close: async () => {
       for (const res of held) res.destroy();
       server.closeAllConnections();
@@ -86,6 +89,8 @@ export async function startRecordingIotServer(): Promise<RecordingIotServer> {
     if (req.method === 'PUT' && job) {
       const jobId = decodeURIComponent(job[1]);
       calls.push({ operation: 'CreateJob', jobId, body });
+      const failure = state.failCreateJob(jobId);
+      if (failure) return send(res, failure.status, { message: failure.message }, failure.type);
       if (jobs.has(jobId))
         return send(
           res,

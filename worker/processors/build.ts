@@ -16,7 +16,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, rm, stat } from 'node:fs/promises';
+import { open, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -267,6 +267,12 @@ export function buildProcessor(ctx: ProcessorContext) {
         const groups = planThingGroups(ctx.config.thingGroupPrefix, plan!);
         const fleet = await fleetState(ctx, groups, data.releaseId);
         assertPolicy({ version: data.version, secureVersion: 0 }, fleet, 'version');
+        // A worker killed while signing leaves its temporary file; the lock on this job says no
+        // other attempt of this release runs now, so any such file is a leftover.
+        for (const name of await readdir(tmpdir())) {
+          if (name.startsWith(`fleet-build-${data.releaseId}-`))
+            await rm(join(tmpdir(), name), { force: true });
+        }
         const file = join(tmpdir(), `fleet-build-${data.releaseId}-${randomUUID()}.bin`);
         try {
           log.info({ source: data.source, chip: data.chip }, 'signing');
