@@ -9,6 +9,9 @@
  * Images are the ESP32 fixture (real header and app descriptor) padded with random bytes to the
  * size, signed with a fresh P-256 key (sig-sha256-ecdsa), served from memory by a Node HTTP
  * server that honours Range. Runs alternate curl / device; the verdict uses the median ratio.
+ * Last, the whole `fleet-device` (MQTT over TLS with libmosquitto, jobs, download from the local
+ * S3 through a presigned URL) takes a real job on the local cloud under massif, for each size,
+ * and exits at the reboot (FLEET_DEVICE_EXIT_ON_REBOOT) so massif can write its output.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
@@ -28,7 +31,7 @@ const benchBin = join(buildDir, 'posix/fleet-ota-bench');
 
 function build(): void {
   execFileSync('cmake', ['-S', join(repoRoot, 'firmware/host'), '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release'], { stdio: 'ignore' });
-  execFileSync('cmake', ['--build', buildDir, '--parallel', '2', '--target', 'fleet-ota-bench'], { stdio: 'ignore' });
+  execFileSync('cmake', ['--build', buildDir, '--parallel', '2', '--target', 'fleet-ota-bench', 'fleet-device'], { stdio: 'ignore' });
 }
 
 function makeImage(size: number): Buffer {
@@ -80,6 +83,88 @@ function massifPeaks(file: string): HeapPeaks {
     otaPath = Math.max(otaPath, total);
   }
   return { process: processPeak, otaPath };
+}
+
+/** Starts a process and resolves with its exit; `until` (on stderr) may end it early with SIGTERM. */
+async function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv, until?: RegExp, timeoutMs = 180_000): Promise<string> {
+  const { spawn } = await import('node:child_process');
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} timed out; last output:\n${stderr.slice(-2000)}`));
+    }, timeoutMs);
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (until?.test(stderr)) child.kill('SIGTERM');
+    });
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve(stderr);
+    });
+  });
+}
+
+/** The whole fleet-device taking a job on the local cloud, under massif, for each image size. */
+async function fleetDeviceHeap(work: string): Promise<void> {
+  const [{ startLocalCloud }, { defaultLocalServices }, { CreateJobCommand, IoTClient }, { PutObjectCommand, S3Client }] = await Promise.all([
+    import('../../local/local-cloud'),
+    import('../../local/default-services'),
+    import('@aws-sdk/client-iot'),
+    import('@aws-sdk/client-s3'),
+  ]);
+  const cloud = await startLocalCloud({ stateDir: mkdtempSync(join(work, 'cloud-')), mqttPort: 0, services: await defaultLocalServices() });
+  try {
+    const { config } = cloud;
+    const clients = { endpoint: config.endpoints.iot!, region: config.region, credentials: config.credentials };
+    const iot = new IoTClient(clients);
+    const s3 = new S3Client({ ...clients, endpoint: config.endpoints.s3!, forcePathStyle: true });
+    const bucket = `esp32-fleet-dev-firmware-${config.accountId}`;
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const keyFile = join(work, 'device-update.pub.pem');
+    writeFileSync(keyFile, publicKey.export({ type: 'spki', format: 'pem' }));
+    const device = join(buildDir, 'posix/fleet-device');
+    const peaks: HeapPeaks[] = [];
+    for (const size of SIZES) {
+      const serial = randomBytes(6).toString('hex').toUpperCase();
+      const thingName = `esp32-dev-${serial}`;
+      const configPath = join(work, `device-${serial}.json`);
+      const stateDir = join(work, `device-${serial}`);
+      writeFileSync(configPath, JSON.stringify({ ...config, device: { serial, thingNamePrefix: 'esp32-dev', firmwarePublicKeyFile: keyFile, firmwareVersion: '1.0.0' } }));
+      await runProcess(device, ['--config', configPath, '--state', stateDir], {}, /connected as/); // provisions
+      const image = makeImage(size);
+      const key = `bench/${serial}.bin`;
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: image }));
+      const { serializeJobDocument } = await import('../../ota/job-document');
+      const { presignedUrlPlaceholder, s3ObjectUrl } = await import('../../ota/presigned-url-placeholder');
+      await iot.send(new CreateJobCommand({
+        jobId: `bench-${serial}`,
+        targets: [`arn:aws:iot:${config.region}:${config.accountId}:thing/${thingName}`],
+        document: serializeJobDocument({
+          version: 1, operation: 'ota', releaseId: `bench-${serial}`,
+          firmware: {
+            version: '9.0.0', descriptorVersion: '1cd5752', secureVersion: 0, chip: 'esp32', size,
+            sha256: createHash('sha256').update(image).digest('hex'),
+            url: presignedUrlPlaceholder(s3ObjectUrl({ region: config.region, bucket, key })),
+            signature: sign('sha256', image, privateKey).toString('base64'), signatureAlgorithm: 'sig-sha256-ecdsa', keyId: 'bench',
+          },
+        }),
+        targetSelection: 'SNAPSHOT',
+      }));
+      const out = join(work, `massif-device-${size}.out`);
+      const log = await runProcess('valgrind', ['--tool=massif', '--stacks=no', '--depth=40', '--detailed-freq=1', '--max-snapshots=1000', '--time-unit=B', `--massif-out-file=${out}`, device, '--config', configPath, '--state', stateDir], { FLEET_DEVICE_EXIT_ON_REBOOT: '1' });
+      if (!/installed in slot 1/.test(log)) throw new Error(`fleet-device did not install the ${size}-byte release:\n${log.slice(-2000)}`);
+      peaks.push(massifPeaks(out));
+      const p = peaks.at(-1)!;
+      console.log(`fleet-device, ${(size / 1048576).toFixed(0)} MiB OTA job on the local cloud: peak heap ${(p.process / 1024).toFixed(1)} KiB whole process (MQTT/TLS, libraries), ${(p.otaPath / 1024).toFixed(1)} KiB under fleet_ frames`);
+    }
+    const grows = peaks[1].process - peaks[0].process;
+    const worst = Math.max(...peaks.map(p => p.process));
+    console.log(`fleet-device peak heap: ${(worst / 1024).toFixed(1)} KiB, 4 MiB minus 1 MiB = ${grows} B (target <= 32 KiB, independent of size): ${worst <= HEAP_TARGET_BYTES && Math.abs(grows) <= 4096 ? 'PASS' : 'MISS'}`);
+  } finally {
+    await cloud.close();
+  }
 }
 
 async function main(): Promise<void> {
@@ -181,6 +266,7 @@ async function main(): Promise<void> {
     const processGrows = peaks[1].process - peaks[0].process;
     console.log(`whole-process peak: ${(Math.max(...peaks.map(p => p.process)) / 1024).toFixed(1)} KiB, 4 MiB minus 1 MiB = ${processGrows} B (same target): ${Math.max(...peaks.map(p => p.process)) <= HEAP_TARGET_BYTES && Math.abs(processGrows) <= 1024 ? 'PASS' : 'MISS'}`);
   }
+  if (hasValgrind) await fleetDeviceHeap(work);
   server.close();
   rmSync(work, { recursive: true, force: true });
 }

@@ -32,6 +32,11 @@ void fleet_posix_reboot(void) {
   fflush(NULL);
   fleet_port_log(FLEET_LOG_LEVEL_INFO, "fleet_posix", "rebooting");
   (void)fleet_port_mqtt_disconnect();
+  if (getenv("FLEET_DEVICE_EXIT_ON_REBOOT") != NULL) {
+    /* Measurements (valgrind massif) end at the reboot: an exec would discard their output. */
+    fleet_port_log(FLEET_LOG_LEVEL_INFO, "fleet_posix", "FLEET_DEVICE_EXIT_ON_REBOOT: exiting");
+    exit(0);
+  }
   execv("/proc/self/exe", s_argv);
   fleet_port_log(FLEET_LOG_LEVEL_ERROR, "fleet_posix", "execv failed: %s", strerror(errno));
   exit(70);
@@ -43,7 +48,8 @@ static void prv_usage(void) {
           "  --config  device configuration: mqtt, claim and provisioningTemplate as in\n"
           "            local-cloud.json, plus \"device\" (serial, firmwarePublicKeyFile, ...)\n"
           "  --state   directory for the flash file (two OTA slots + otadata) and the records\n"
-          "            (credentials, OTA progress); created if missing\n");
+          "            (credentials, OTA progress); created if missing\n"
+          "environment: FLEET_DEVICE_EXIT_ON_REBOOT=1 exits instead of rebooting (measurements)\n");
 }
 
 int main(int argc, char **argv) {
