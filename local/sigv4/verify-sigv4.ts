@@ -33,8 +33,16 @@ const MAX_PRESIGNED_EXPIRES_SECONDS = 604_800;
  * used): a device downloading a release sends the same URL with a new `Range` for every chunk,
  * and the signature check is a pure function of these inputs. Time checks still run per request.
  */
-const verifiedPresigned = new Map<string, true>();
+const verifiedPresigned = new Map<string, VerifiedPresigned>();
 const MAX_VERIFIED_PRESIGNED = 4096;
+
+/** What a verified presigned URL needs re-checked on reuse: the key, signed headers, time. */
+interface VerifiedPresigned {
+  readonly secret: string;
+  readonly headersBlock: string;
+  readonly expiresSeconds: number;
+  readonly identity: SigV4Identity;
+}
 
 /** Signature parameters, from the header or the query string. */
 interface SignatureParts {
@@ -50,8 +58,37 @@ interface SignatureParts {
 /** Turn a credential list into a lookup (a list is what `local-cloud.json` carries). */
 export function secretLookup(credentials: SigV4VerifyOptions['credentials']): SecretLookup {
   if (typeof credentials === 'function') return credentials;
-  const byId = new Map(credentials.map(c => [c.accessKeyId, c.secretAccessKey]));
-  return id => byId.get(id);
+  let lookup = lookups.get(credentials);
+  if (!lookup) {
+    const byId = new Map(credentials.map(c => [c.accessKeyId, c.secretAccessKey]));
+    lookup = id => byId.get(id);
+    lookups.set(credentials, lookup);
+  }
+  return lookup;
+}
+const lookups = new WeakMap<SigV4VerifyOptions['credentials'], SecretLookup>();
+
+/** Refuse a presigned URL used after `X-Amz-Date + X-Amz-Expires` or signed too far ahead. */
+function checkPresignedTime(amzDate: string, signedAtMs: number, expiresSeconds: number, now: number, maxSkewMs: number): number {
+  const expiresAtMs = signedAtMs + expiresSeconds * 1000;
+  if (now > expiresAtMs) {
+    throw new SigV4Error('RequestExpired', 'Request has expired', {
+      'X-Amz-Expires': String(expiresSeconds),
+      Expires: new Date(expiresAtMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      ServerTime: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    });
+  }
+  if (signedAtMs - now > maxSkewMs) {
+    throw new SigV4Error('RequestTimeTooSkewed', 'presigned URL is signed in the future beyond the allowed clock skew', {
+      RequestTime: amzDate,
+      ServerTime: formatAmzDate(now),
+    });
+  }
+  return expiresAtMs;
+}
+
+function presignedCacheKey(request: SigV4Request, options: SigV4VerifyOptions, payloadHash: string | undefined): string {
+  return [options.service, options.region, options.doubleEncodePath ?? true, (options.unsignedQueryParameters ?? []).join(','), payloadHash ?? '', request.method, request.url].join('\n');
 }
 
 /** `20250102T030405Z` → epoch milliseconds, or NaN when malformed. */
@@ -159,6 +196,19 @@ function parsePresignedQuery(params: readonly QueryParameter[]): SignatureParts 
  * @throws {@link SigV4Error} with the reason, in the order AWS checks: form, scope, key, time, signature.
  */
 export function verifySigV4(request: SigV4Request, options: SigV4VerifyOptions, payloadHash?: string): SigV4Identity {
+  const maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
+  // Reuse of a presigned URL already verified: same signed inputs, same secret → same answer;
+  // only the time checks depend on the moment of use.
+  if (request.headers.authorization === undefined && request.url.includes('X-Amz-Signature=')) {
+    const hit = verifiedPresigned.get(presignedCacheKey(request, options, payloadHash));
+    if (hit && secretLookup(options.credentials)(hit.identity.accessKeyId) === hit.secret) {
+      const block = canonicalHeaders(request.headers, hit.identity.signedHeaders);
+      if ('block' in block && block.block === hit.headersBlock) {
+        checkPresignedTime(hit.identity.amzDate, hit.identity.signedAtMs, hit.expiresSeconds, (options.now ?? Date.now)(), maxSkewMs);
+        return hit.identity;
+      }
+    }
+  }
   const qIndex = request.url.indexOf('?');
   const rawPath = qIndex < 0 ? request.url : request.url.slice(0, qIndex);
   const params = parseQuery(qIndex < 0 ? '' : request.url.slice(qIndex + 1));
@@ -198,25 +248,12 @@ export function verifySigV4(request: SigV4Request, options: SigV4VerifyOptions, 
   const now = (options.now ?? Date.now)();
   let expiresAtMs: number | undefined;
   if (presignedParts) {
-    expiresAtMs = signedAtMs + presignedParts.expiresSeconds * 1000;
-    if (now > expiresAtMs) {
-      throw new SigV4Error('RequestExpired', 'Request has expired', {
-        'X-Amz-Expires': String(presignedParts.expiresSeconds),
-        Expires: new Date(expiresAtMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        ServerTime: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      });
-    }
-    if (signedAtMs - now > (options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS)) {
-      throw new SigV4Error('RequestTimeTooSkewed', 'presigned URL is signed in the future beyond the allowed clock skew', {
-        RequestTime: parts.amzDate,
-        ServerTime: formatAmzDate(now),
-      });
-    }
-  } else if (Math.abs(now - signedAtMs) > (options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS)) {
+    expiresAtMs = checkPresignedTime(parts.amzDate, signedAtMs, presignedParts.expiresSeconds, now, maxSkewMs);
+  } else if (Math.abs(now - signedAtMs) > maxSkewMs) {
     throw new SigV4Error('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', {
       RequestTime: parts.amzDate,
       ServerTime: formatAmzDate(now),
-      MaxAllowedSkewMilliseconds: String(options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS),
+      MaxAllowedSkewMilliseconds: String(maxSkewMs),
     });
   }
 
@@ -228,19 +265,6 @@ export function verifySigV4(request: SigV4Request, options: SigV4VerifyOptions, 
     ?? (presigned
       ? (queryValue(params, 'X-Amz-Content-Sha256') ?? 'UNSIGNED-PAYLOAD')
       : (headerValue(request, 'x-amz-content-sha256') ?? 'UNSIGNED-PAYLOAD'));
-  const identity = (): SigV4Identity => ({
-    accessKeyId: parts.accessKeyId,
-    amzDate: parts.amzDate,
-    signedAtMs,
-    presigned,
-    expiresAtMs,
-    payloadHash: hash,
-    signedHeaders: parts.signedHeaders,
-  });
-  const cacheKey = presigned
-    ? [secret, options.service, options.region, options.doubleEncodePath ?? true, (options.unsignedQueryParameters ?? []).join(','), hash, request.method, request.url, headers.block].join('\n')
-    : undefined;
-  if (cacheKey !== undefined && verifiedPresigned.has(cacheKey)) return identity();
   const unsigned = new Set(['X-Amz-Signature', ...(presigned ? (options.unsignedQueryParameters ?? []) : [])]);
   const signedParams = presigned ? params.filter(p => !unsigned.has(p.name)) : params;
   const canonicalRequest = buildCanonicalRequest({
@@ -263,9 +287,23 @@ export function verifySigV4(request: SigV4Request, options: SigV4VerifyOptions, 
       { AWSAccessKeyId: parts.accessKeyId, StringToSign: stringToSign, CanonicalRequest: canonicalRequest },
     );
   }
-  if (cacheKey !== undefined) {
+  const verified: SigV4Identity = {
+    accessKeyId: parts.accessKeyId,
+    amzDate: parts.amzDate,
+    signedAtMs,
+    presigned,
+    expiresAtMs,
+    payloadHash: hash,
+    signedHeaders: parts.signedHeaders,
+  };
+  if (presignedParts) {
     if (verifiedPresigned.size >= MAX_VERIFIED_PRESIGNED) verifiedPresigned.clear();
-    verifiedPresigned.set(cacheKey, true);
+    verifiedPresigned.set(presignedCacheKey(request, options, payloadHash), {
+      secret,
+      headersBlock: headers.block,
+      expiresSeconds: presignedParts.expiresSeconds,
+      identity: verified,
+    });
   }
-  return identity();
+  return verified;
 }
