@@ -26,8 +26,19 @@ export const MAX_SUBSCRIPTIONS_PER_SUBSCRIBE = 8;
 /** "Subscriptions per connection: 50" (default quota). */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 50;
 
-/** "Keep-alive: between 30 and 1200 seconds"; longer requests are capped by AWS. */
+/**
+ * Keep-alive: AWS IoT accepts 30–1200 seconds; a shorter request is raised to 30, a longer one
+ * lowered to 1200, and 0 keeps the default idle timeout (taken here as 1200). The broker then
+ * disconnects after 1.5 × keep-alive without traffic, as AWS does.
+ */
+export const MIN_KEEPALIVE_SECONDS = 30;
 export const MAX_KEEPALIVE_SECONDS = 1200;
+
+/** The keep-alive AWS IoT applies for a requested value. */
+export function effectiveKeepalive(requested: number): number {
+  if (!requested) return MAX_KEEPALIVE_SECONDS;
+  return Math.min(MAX_KEEPALIVE_SECONDS, Math.max(MIN_KEEPALIVE_SECONDS, requested));
+}
 
 /** AWS IoT supports QoS 0 and 1 only ("AWS IoT differences from MQTT version 3.1.1", mqtt.md). */
 export const MAX_QOS = 1;

@@ -10,7 +10,7 @@ import { once, type EventEmitter } from 'node:events';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import type { Registry } from '../registry/registry';
-import { MAX_KEEPALIVE_SECONDS, MAX_SUBSCRIPTIONS_PER_SUBSCRIBE, topicMatchesFilter } from './broker-limits';
+import { effectiveKeepalive, MAX_SUBSCRIPTIONS_PER_SUBSCRIBE, topicMatchesFilter } from './broker-limits';
 import { peerCertificateId } from './connection-identity';
 import { createPolicyHooks, identityOf, refuseSubscription, type BrokerLog } from './policy-hooks';
 import type { ReservedTopicDispatcher } from './reserved-topics';
@@ -45,7 +45,11 @@ export async function startIotBroker(options: IotBrokerOptions): Promise<IotBrok
   const hooks = createPolicyHooks({ registry, log });
   const aedes = await Aedes.createBroker({
     ...hooks,
-    keepaliveLimit: MAX_KEEPALIVE_SECONDS,
+    // Clamp keep-alive as AWS does (aedes' own keepaliveLimit would refuse the CONNECT instead).
+    preConnect(_client, packet, done) {
+      packet.keepalive = effectiveKeepalive(packet.keepalive ?? 0);
+      done(null, true);
+    },
     maxClientsIdLength: 128,
     // aedes' own level cap is a safety net; AWS's 7-slash limit is checked in the hooks.
     maxTopicLevels: 64,

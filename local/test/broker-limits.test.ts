@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mqtt } from 'aws-iot-device-sdk-v2';
-import { topicMatchesFilter, topicSlashes } from '../broker/broker-limits';
+import { effectiveKeepalive, topicMatchesFilter, topicSlashes } from '../broker/broker-limits';
 import type { LocalCloud } from '../local-cloud-config';
 import { connectDevice, provisionDevice, startTestCloud, waitForInterrupt } from './local-cloud-harness';
 
@@ -32,10 +32,10 @@ function packet(type: number, body: Buffer): Buffer {
 }
 const str = (s: string): Buffer => Buffer.concat([Buffer.from([s.length >> 8, s.length & 0xff]), Buffer.from(s)]);
 
-function rawConnect(clientId: string): Promise<{ socket: TLSSocket; next(): Promise<Buffer> }> {
+function rawConnect(clientId: string, keepalive = 60): Promise<{ socket: TLSSocket; next(): Promise<Buffer> }> {
   return new Promise((resolve, reject) => {
     const socket = tlsConnect({ host: '127.0.0.1', port: cloud.config.mqtt.port, servername: 'localhost', cert: device.certPem, key: device.keyPem, ca: readFileSync(cloud.config.mqtt.caFile) }, () => {
-      socket.write(packet(0x10, Buffer.concat([str('MQTT'), Buffer.from([4, 0x02, 0, 60]), str(clientId)])));
+      socket.write(packet(0x10, Buffer.concat([str('MQTT'), Buffer.from([4, 0x02, keepalive >> 8, keepalive & 0xff]), str(clientId)])));
     });
     const queue: Buffer[] = [];
     const waiters: ((b: Buffer) => void)[] = [];
@@ -53,6 +53,14 @@ describe('AWS IoT broker limits', () => {
     expect(topicMatchesFilter('sensor/#', 'sensor/temperature/room1')).toBe(true);
     expect(topicMatchesFilter('sensor/#', 'sensor')).toBe(false);
     expect(topicMatchesFilter('a/+/c', 'a/b/c')).toBe(true);
+  });
+
+  it('clamps keep-alive to 30..1200 seconds instead of refusing the CONNECT', async () => {
+    expect([0, 5, 30, 600, 5000].map(effectiveKeepalive)).toEqual([1200, 30, 30, 600, 1200]);
+    for (const keepalive of [0, 5000]) {
+      const { socket } = await rawConnect(device.thingName, keepalive); // rejects unless CONNACK 0
+      socket.destroy();
+    }
   });
 
   it('answers 0x80 for filters beyond 8 in one SUBSCRIBE', async () => {
