@@ -18,7 +18,7 @@ import { parseJobDocument, serializeJobDocument } from '../../../ota/job-documen
 import { presignedUrlPlaceholder, s3ObjectUrl } from '../../../ota/presigned-url-placeholder';
 import { PemSigner, signRelease } from '../../../ota/signing';
 import { readFixture } from '../../../test/utils/fixtures';
-import { FleetDeviceProcess, writeDeviceConfig, type DeviceSettings } from './fleet-device-process';
+import { FleetDeviceProcess, stopAllDevices, writeDeviceConfig, type DeviceSettings } from './fleet-device-process';
 
 let cloud: LocalCloud;
 let publicKeyFile: string;
@@ -42,6 +42,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await stopAllDevices();
   await cloud?.close();
 });
 

@@ -32,6 +32,13 @@ export function writeDeviceConfig(cloud: LocalCloudConfig, device: DeviceSetting
   return path;
 }
 
+const running = new Set<FleetDeviceProcess>();
+
+/** Kills every device still running (afterAll: a failed assertion must not leave processes). */
+export async function stopAllDevices(): Promise<void> {
+  await Promise.all([...running].map(device => device.stop('SIGKILL')));
+}
+
 /** A running fleet-device whose stderr lines are kept for assertions. */
 export class FleetDeviceProcess {
   readonly lines: string[] = [];
@@ -59,8 +66,12 @@ export class FleetDeviceProcess {
       this.lines.push(...parts);
       for (const wake of this.waiters) wake();
     });
+    running.add(this);
     this.exited = new Promise(resolveExit => {
-      this.child.on('exit', (code, signal) => resolveExit({ code, signal }));
+      this.child.on('exit', (code, signal) => {
+        running.delete(this);
+        resolveExit({ code, signal });
+      });
     });
   }
 
@@ -87,7 +98,7 @@ export class FleetDeviceProcess {
 
   /** Sends a signal and waits for the process to end. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    this.child.kill(signal);
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     return this.exited;
   }
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCloud } from '../../../local/test/local-cloud-harness';
 import type { LocalCloud } from '../../../local/local-cloud-config';
-import { FleetDeviceProcess, writeDeviceConfig } from './fleet-device-process';
+import { FleetDeviceProcess, stopAllDevices, writeDeviceConfig } from './fleet-device-process';
 
 const THING_PREFIX = 'esp32-dev';
 
@@ -26,6 +26,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await stopAllDevices();
   await cloud?.close();
 });
 
