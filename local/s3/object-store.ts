@@ -72,6 +72,7 @@ export class ObjectStore {
   private readonly objects = new Map<string, Map<string, ObjectMeta>>();
   /** Descriptors of committed data files, for ranged reads. */
   readonly openFiles = new OpenFileCache();
+  private readonly keyLocks = new Map<string, Promise<void>>();
 
   constructor(readonly root: string) {
     this.tmpDir = join(root, 'tmp');
@@ -187,7 +188,11 @@ export class ObjectStore {
    * Make a staged body the current version of `key`: move the data into `data/`, then commit
    * by renaming the metadata file into place; the previous version's data is removed after.
    */
-  async commit(bucket: string, staged: StagedBody, meta: Omit<ObjectMeta, 'dataFile' | 'size'>): Promise<ObjectMeta> {
+  commit(bucket: string, staged: StagedBody, meta: Omit<ObjectMeta, 'dataFile' | 'size'>): Promise<ObjectMeta> {
+    return this.serialized(bucket, meta.key, () => this.commitNow(bucket, staged, meta));
+  }
+
+  private async commitNow(bucket: string, staged: StagedBody, meta: Omit<ObjectMeta, 'dataFile' | 'size'>): Promise<ObjectMeta> {
     const index = this.objects.get(bucket);
     if (!index) throw new Error(`bucket ${bucket} vanished during the upload`);
     const dataFile = randomUUID();
@@ -202,7 +207,30 @@ export class ObjectStore {
   }
 
   /** Remove the current version of `key`; true when there was one. */
-  async delete(bucket: string, key: string): Promise<boolean> {
+  delete(bucket: string, key: string): Promise<boolean> {
+    return this.serialized(bucket, key, () => this.deleteNow(bucket, key));
+  }
+
+  /**
+   * Run commits and deletes of one key one after another: two concurrent PUTs of a key must
+   * leave the metadata file, the index and the surviving data file all naming the same version.
+   */
+  private serialized<T>(bucket: string, key: string, work: () => Promise<T>): Promise<T> {
+    const lockKey = `${bucket}\n${key}`;
+    const previous = this.keyLocks.get(lockKey) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.keyLocks.set(lockKey, settled);
+    void settled.then(() => {
+      if (this.keyLocks.get(lockKey) === settled) this.keyLocks.delete(lockKey);
+    });
+    return run;
+  }
+
+  private async deleteNow(bucket: string, key: string): Promise<boolean> {
     const index = this.objects.get(bucket);
     const previous = index?.get(key);
     if (!index || !previous) return false;

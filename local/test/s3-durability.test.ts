@@ -39,6 +39,28 @@ describe('local S3 durability', () => {
     expect(Buffer.from(await get.Body!.transformToByteArray()).equals(data)).toBe(true);
   });
 
+  it('keeps metadata, index and data in agreement when one key is written by many clients at once', async () => {
+    const state = tempStateDir();
+    cleanups.push(state.remove);
+    const first = await startS3Server({ stateDir: state.dir, region: REGION, credentials: [CREDENTIALS] });
+    await first.store.putBucket(BUCKET);
+    const s3a = s3Client(first.url);
+    const bodies = Array.from({ length: 12 }, () => randomBytes(50_000));
+    await Promise.all(bodies.map(Body => s3a.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'contended.bin', Body }))));
+    const served = Buffer.from(await (await s3a.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'contended.bin' }))).Body!.transformToByteArray());
+    expect(bodies.some(b => b.equals(served))).toBe(true);
+    s3a.destroy();
+    await first.close();
+
+    const second = await startS3Server({ stateDir: state.dir, region: REGION, credentials: [CREDENTIALS] });
+    cleanups.push(() => second.close());
+    const s3b = s3Client(second.url);
+    cleanups.push(() => s3b.destroy());
+    const after = Buffer.from(await (await s3b.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'contended.bin' }))).Body!.transformToByteArray());
+    expect(after.equals(served)).toBe(true);
+    expect(readdirSync(join(state.dir, 's3', 'data'))).toHaveLength(1);
+  });
+
   it('never shows a half-written object after the server is killed with SIGKILL mid-upload', async () => {
     const state = tempStateDir();
     cleanups.push(state.remove);
