@@ -1,0 +1,245 @@
+/**
+ * `npm run bench -- jobs`: job executions driven end to end over MQTT per second, with 1,000
+ * connected things, against the local cloud running as `fleet local up` in a child process.
+ *
+ * Each execution is the device loop of the firmware: `notify-next` → publish `start-next` →
+ * `start-next/accepted` → publish `<jobId>/update` {SUCCEEDED, expectedVersion} →
+ * `update/accepted`. One job per round targets the group every provisioned device joins
+ * (CreateJob through `@aws-sdk/client-iot`); the round ends when all 1,000 updates are accepted.
+ * Devices are official `aws-iot-device-sdk-v2` MQTT connections (mutual TLS), provisioned first
+ * through fleet provisioning (CSR path; not timed).
+ *
+ * Baseline, same run, same broker and connections: plain MQTT round trips (each device publishes
+ * on its telemetry topic and waits for its own echo), three sequential round trips per device — an
+ * execution needs two device publishes answered plus the notification, so ~3 round trips is the
+ * transport's share of one execution.
+ * Target (issue 6): ≥ 1,000 executions/s on this machine.
+ */
+import { spawn } from 'node:child_process';
+import { webcrypto } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import 'reflect-metadata';
+import { Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
+import { iot, iotidentity, mqtt } from 'aws-iot-device-sdk-v2';
+import { CreateJobCommand, DescribeJobCommand, IoTClient } from '@aws-sdk/client-iot';
+
+function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const THINGS = flag('things', 1000);
+const ROUNDS = flag('rounds', 3);
+const CONCURRENCY = flag('concurrency', 48);
+const TARGET = 1000;
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const stateDir = mkdtempSync(join(tmpdir(), 'bench-jobs-'));
+
+interface Config {
+  region: string;
+  accountId: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  mqtt: { port: number; caFile: string };
+  endpoints: { iot: string };
+  claim: { certFile: string; keyFile: string };
+  provisioningTemplate: string;
+}
+
+async function startServer(): Promise<{ pid: number; config: Config; stop(): Promise<void> }> {
+  // BENCH_SERVER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the server.
+  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', join(root, 'scripts', 'fleet.ts'), 'local', 'up', '--state-dir', stateDir, '--mqtt-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', d => (err += d));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', d => {
+      out += d;
+      if (out.includes('Press Ctrl-C')) resolve();
+    });
+    child.on('exit', code => reject(new Error(`fleet local up exited with ${code}: ${err}`)));
+  });
+  return {
+    pid: child.pid!,
+    config: JSON.parse(readFileSync(join(stateDir, 'local-cloud.json'), 'utf8')) as Config,
+    stop: () =>
+      new Promise(resolve => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+const client = new mqtt.MqttClient();
+const baseConfigs = new Map<string, mqtt.MqttConnectionConfig>();
+async function connect(config: Config, certPem: string, keyPem: string, clientId: string): Promise<mqtt.MqttClientConnection> {
+  let base = baseConfigs.get(certPem);
+  if (!base) {
+    base = iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder(certPem, keyPem)
+      .with_certificate_authority(readFileSync(config.mqtt.caFile, 'utf8'))
+      .with_endpoint('localhost')
+      .with_port(config.mqtt.port)
+      .with_clean_session(true)
+      .with_keep_alive_seconds(1200)
+      .with_ping_timeout_ms(30_000)
+      .with_protocol_operation_timeout_ms(60_000)
+      .build();
+    baseConfigs.set(certPem, base);
+  }
+  const conn = client.new_connection({ ...base, client_id: clientId });
+  conn.on('error', () => {});
+  await conn.connect();
+  return conn;
+}
+
+async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        const i = next++;
+        out[i] = await task(i);
+      }
+    }),
+  );
+  return out;
+}
+
+function deferred<T>(): { promise: Promise<T>; done(v: T): void; fail(e: unknown): void } {
+  let done!: (v: T) => void;
+  let fail!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((done = res), (fail = rej)));
+  return { promise, done, fail };
+}
+
+/** Fleet provisioning over the CSR path, as a device does on first boot. */
+async function provision(config: Config, claim: { cert: string; key: string }, serial: string): Promise<{ thingName: string; certPem: string; keyPem: string }> {
+  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const csr = await Pkcs10CertificateRequestGenerator.create({ name: 'CN=device', keys: keys as never, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as never });
+  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
+  const keyPem = `-----BEGIN PRIVATE KEY-----\n${der.match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
+  const conn = await connect(config, claim.cert, claim.key, `esp32-dev-bench-${serial}`);
+  const identity = new iotidentity.IotIdentityClient(conn);
+  const created = deferred<iotidentity.model.CreateCertificateFromCsrResponse>();
+  const registered = deferred<iotidentity.model.RegisterThingResponse>();
+  const templateName = config.provisioningTemplate;
+  await Promise.all([
+    identity.subscribeToCreateCertificateFromCsrAccepted({}, mqtt.QoS.AtLeastOnce, (_e, r) => r && created.done(r)),
+    identity.subscribeToCreateCertificateFromCsrRejected({}, mqtt.QoS.AtLeastOnce, (_e, r) => created.fail(new Error(JSON.stringify(r)))),
+    identity.subscribeToRegisterThingAccepted({ templateName }, mqtt.QoS.AtLeastOnce, (_e, r) => r && registered.done(r)),
+    identity.subscribeToRegisterThingRejected({ templateName }, mqtt.QoS.AtLeastOnce, (_e, r) => registered.fail(new Error(JSON.stringify(r)))),
+  ]);
+  await identity.publishCreateCertificateFromCsr({ certificateSigningRequest: csr.toString('pem') }, mqtt.QoS.AtLeastOnce);
+  const cert = await created.promise;
+  await identity.publishRegisterThing({ templateName, certificateOwnershipToken: cert.certificateOwnershipToken!, parameters: { SerialNumber: serial } }, mqtt.QoS.AtLeastOnce);
+  const thing = await registered.promise;
+  await conn.disconnect();
+  return { thingName: thing.thingName!, certPem: cert.certificatePem!, keyPem };
+}
+
+/** A connected device running the jobs loop and the echo loop. */
+interface BenchDevice {
+  readonly thingName: string;
+  readonly connection: mqtt.MqttClientConnection;
+  echo: (() => void) | undefined;
+  succeeded: ((jobId: string) => void) | undefined;
+}
+
+async function deviceLoop(config: Config, identity: { thingName: string; certPem: string; keyPem: string }): Promise<BenchDevice> {
+  const t = identity.thingName;
+  const connection = await connect(config, identity.certPem, identity.keyPem, t);
+  const device: BenchDevice = { thingName: t, connection, echo: undefined, succeeded: undefined };
+  const decode = (payload: ArrayBuffer): { execution?: { jobId: string; versionNumber: number } } => JSON.parse(Buffer.from(payload).toString('utf8'));
+  await connection.subscribe(`$aws/things/${t}/jobs/notify-next`, mqtt.QoS.AtMostOnce, (_topic, payload) => {
+    if (decode(payload).execution) void connection.publish(`$aws/things/${t}/jobs/start-next`, '{}', mqtt.QoS.AtMostOnce);
+  });
+  await connection.subscribe(`$aws/things/${t}/jobs/start-next/accepted`, mqtt.QoS.AtMostOnce, (_topic, payload) => {
+    const e = decode(payload).execution;
+    if (e) void connection.publish(`$aws/things/${t}/jobs/${e.jobId}/update`, JSON.stringify({ status: 'SUCCEEDED', expectedVersion: e.versionNumber, statusDetails: { result: 'installed' } }), mqtt.QoS.AtMostOnce);
+  });
+  await connection.subscribe(`$aws/things/${t}/jobs/+/update/accepted`, mqtt.QoS.AtMostOnce, topic => device.succeeded?.(topic.split('/')[4]));
+  await connection.subscribe(`fleet/telemetry/${t}/echo`, mqtt.QoS.AtMostOnce, () => device.echo?.());
+  return device;
+}
+
+const verdict = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
+const server = await startServer();
+try {
+  const config = server.config;
+  const claim = { cert: readFileSync(config.claim.certFile, 'utf8'), key: readFileSync(config.claim.keyFile, 'utf8') };
+  console.log(`machine: load average ${loadavg().map(l => l.toFixed(1)).join(' ')} on 2 cores before the run`);
+  let started = performance.now();
+  const identities = await pool(THINGS, CONCURRENCY, i => provision(config, claim, (0xbe0000000000 + i).toString(16).toUpperCase()));
+  console.log(`setup: ${THINGS} devices provisioned in ${((performance.now() - started) / 1000).toFixed(1)} s (not timed below)`);
+  started = performance.now();
+  const devices = await pool(identities.length, CONCURRENCY, i => deviceLoop(config, identities[i]));
+  console.log(`setup: ${devices.length} devices connected and subscribed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+  // Baseline: 3 sequential publish/echo round trips per device, all devices at once.
+  const ROUND_TRIPS = 3;
+  let cpu = cpuSeconds(server.pid);
+  started = performance.now();
+  await Promise.all(
+    devices.map(async d => {
+      for (let i = 0; i < ROUND_TRIPS; i++) {
+        const got = deferred<void>();
+        d.echo = () => got.done();
+        await d.connection.publish(`fleet/telemetry/${d.thingName}/echo`, '{"n":1}', mqtt.QoS.AtMostOnce);
+        await got.promise;
+      }
+      d.echo = undefined;
+    }),
+  );
+  const baselineSeconds = (performance.now() - started) / 1000;
+  const baselineCpu = cpuSeconds(server.pid) - cpu;
+  const roundTripsPerSecond = (devices.length * ROUND_TRIPS) / baselineSeconds;
+  const baselineExecEquivalent = roundTripsPerSecond / ROUND_TRIPS;
+
+  // Jobs: one job per round for the group every device joins.
+  const iotApi = new IoTClient({ endpoint: config.endpoints.iot, region: config.region, credentials: config.credentials, maxAttempts: 1 });
+  const group = `arn:aws:iot:${config.region}:${config.accountId}:thinggroup/esp32-fleet-dev-devices`;
+  const rates: number[] = [];
+  cpu = cpuSeconds(server.pid);
+  let jobSeconds = 0;
+  for (let round = 1; round <= ROUNDS; round++) {
+    const jobId = `bench-${round}`;
+    let remaining = devices.length;
+    const all = deferred<void>();
+    for (const d of devices) {
+      d.succeeded = id => {
+        if (id === jobId && --remaining === 0) all.done();
+      };
+    }
+    const timer = setTimeout(() => all.fail(new Error(`round ${round}: ${remaining} executions not SUCCEEDED after 60 s`)), 60_000);
+    started = performance.now();
+    await iotApi.send(new CreateJobCommand({ jobId, targets: [group], document: JSON.stringify({ operation: 'ota', round }) }));
+    await all.promise;
+    clearTimeout(timer);
+    const seconds = (performance.now() - started) / 1000;
+    jobSeconds += seconds;
+    rates.push(devices.length / seconds);
+    const { job } = await iotApi.send(new DescribeJobCommand({ jobId }));
+    if (job?.status !== 'COMPLETED' || job.jobProcessDetails?.numberOfSucceededThings !== devices.length) throw new Error(`round ${round}: DescribeJob says ${job?.status} with ${job?.jobProcessDetails?.numberOfSucceededThings} succeeded`);
+  }
+  const jobsCpu = cpuSeconds(server.pid) - cpu;
+  const executions = devices.length * ROUNDS;
+  const rate = executions / jobSeconds;
+
+  console.log(`baseline: ${roundTripsPerSecond.toFixed(0)} MQTT publish/echo round trips/s (${devices.length} devices x ${ROUND_TRIPS}); ÷3 = ${baselineExecEquivalent.toFixed(0)}/s, the transport's ceiling for a 3-round-trip execution; server CPU ${((baselineCpu / (devices.length * ROUND_TRIPS)) * 1e6).toFixed(0)} µs per round trip`);
+  console.log(`jobs: ${executions} executions (${ROUNDS} jobs x ${devices.length} things) notify-next → start-next → update SUCCEEDED in ${jobSeconds.toFixed(2)} s: ${rate.toFixed(0)} executions/s (rounds: ${rates.map(r => r.toFixed(0)).join(', ')}); server CPU ${((jobsCpu / executions) * 1e6).toFixed(0)} µs per execution`);
+  console.log(`ratio to the transport ceiling: ${(rate / baselineExecEquivalent).toFixed(2)}`);
+  console.log(`target ≥ ${TARGET} executions/s: ${verdict(rate >= TARGET)}`);
+  await Promise.all(devices.map(d => d.connection.disconnect().catch(() => {})));
+} finally {
+  await server.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+}
+process.exit(0);
