@@ -60,6 +60,8 @@ export class FleetQueues {
       dispatch: new Queue(QUEUE_NAMES.dispatch, { connection, prefix }),
       advance: new Queue(QUEUE_NAMES.advance, { connection, prefix }),
     };
+    // Connection errors surface as the failing command's error; the events only repeat them.
+    for (const queue of Object.values(this.queues)) queue.on('error', () => undefined);
     this.rollouts = new RolloutStore(this.redis, prefix);
   }
 

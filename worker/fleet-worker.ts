@@ -59,6 +59,11 @@ export async function startFleetWorker(options: FleetWorkerOptions): Promise<Fle
     dispatch: new Queue(QUEUE_NAMES.dispatch, { connection, prefix }),
     advance: new Queue(QUEUE_NAMES.advance, { connection, prefix }),
   };
+  for (const queue of Object.values(queues)) {
+    queue.on('error', error =>
+      log.warn({ queue: queue.name, err: error.message }, 'queue error (reconnecting)'),
+    );
+  }
   let signers: Promise<ReleaseSigners> | undefined;
   const base = {
     config,

@@ -5,13 +5,14 @@
  * (https://docs.aws.amazon.com/iot/latest/apireference/API_GetStatistics.html, query syntax:
  * https://docs.aws.amazon.com/iot/latest/developerguide/query-syntax.html).
  *
- * Shadow fields read (the indexing configuration in `infra/fleet-indexing.ts` declares
- * `shadow.reported.firmwareVersion` and `shadow.reported.healthy` as custom fields):
- * - updated: `shadow.reported.firmwareVersion` equals the release version;
- * - crashing: `shadow.reported.healthy` is false, or `shadow.reported.health.crashesSinceUpdate`
- *   is above 0 (crashes or a reboot loop since the update);
+ * Shadow fields read (the device shadow the firmware and the virtual devices report, as the local
+ * cloud's fleet index tests use it: `reported.firmware.{version,slot}` and
+ * `reported.health.{bootsSinceUpdate,crashesSinceUpdate,reconnects,uptimeSeconds}`):
+ * - updated: `shadow.reported.firmware.version` equals the release version;
+ * - crashing: `shadow.reported.health.crashesSinceUpdate` is above 0 (a crash or a reboot loop
+ *   since the update);
  * - offline: `connectivity.connected` is false since before now − `maxOfflineMinutes`.
- * If `docs/device-shadow.md` names the fields differently, change them here only.
+ * Change the field names here only.
  */
 import { GetStatisticsCommand } from '@aws-sdk/client-iot';
 import type { ObservedHealth } from '../../ota/rollout-plan/evaluate-gate';
@@ -19,8 +20,7 @@ import { rethrowAws } from '../clients/aws-error';
 import type { ProcessorContext } from '../processors/processor-context';
 
 export const HEALTH_FIELDS = {
-  version: 'shadow.reported.firmwareVersion',
-  healthy: 'shadow.reported.healthy',
+  version: 'shadow.reported.firmware.version',
   crashes: 'shadow.reported.health.crashesSinceUpdate',
 } as const;
 
@@ -42,7 +42,7 @@ export function healthQueries(
   const updated = `${inGroups} AND ${HEALTH_FIELDS.version}:${quote(version)}`;
   return {
     updated,
-    crashing: `${updated} AND (${HEALTH_FIELDS.healthy}:false OR ${HEALTH_FIELDS.crashes}>0)`,
+    crashing: `${updated} AND ${HEALTH_FIELDS.crashes}>0`,
     offline: `${updated} AND connectivity.connected:false AND connectivity.timestamp<${offlineSince}`,
   };
 }

@@ -135,7 +135,7 @@ describe('crash safety: SIGKILL of `fleet worker`', () => {
     // The rollout carries on: the canary succeeds, the fleet stage is created once.
     env.iot.jobs.get(`${releaseId}-canary`)!.counts = { numberOfSucceededThings: 5 };
     env.iot.statistics = q =>
-      q.includes('connectivity.connected:false') || q.includes('healthy:false') ? 0 : 5;
+      q.includes('connectivity.connected:false') || q.includes('crashesSinceUpdate>0') ? 0 : 5;
     await waitFor('the fleet job', () => env!.iot.jobs.get(`${releaseId}-fleet`), 30_000);
     expect([...env.iot.jobs.keys()].sort()).toEqual([`${releaseId}-canary`, `${releaseId}-fleet`]);
     expect(

@@ -22,7 +22,7 @@ function devices(
 ): void {
   iot.statistics = query => {
     if (query.includes('connectivity.connected:false')) return health.offline;
-    if (query.includes('healthy:false')) return health.crashing;
+    if (query.includes('crashesSinceUpdate>0')) return health.crashing;
     return health.updated;
   };
 }
