@@ -21,14 +21,22 @@ function keySpecOf(address: string, config: Readonly<Record<string, unknown>>): 
   const spec = String(config.customer_master_key_spec ?? config.key_spec ?? 'SYMMETRIC_DEFAULT');
   const usage = String(config.key_usage ?? 'ENCRYPT_DECRYPT');
   if (spec !== 'SYMMETRIC_DEFAULT' && !(SIGNING_KEY_SPECS as readonly string[]).includes(spec)) {
-    throw new Error(`${address}: customer_master_key_spec ${spec} is not served locally (signing specs: ${SIGNING_KEY_SPECS.join(', ')}, or SYMMETRIC_DEFAULT)`);
+    throw new Error(
+      `${address}: customer_master_key_spec ${spec} is not served locally (signing specs: ${SIGNING_KEY_SPECS.join(', ')}, or SYMMETRIC_DEFAULT)`,
+    );
   }
   const wantUsage = spec === 'SYMMETRIC_DEFAULT' ? 'ENCRYPT_DECRYPT' : 'SIGN_VERIFY';
-  if (usage !== wantUsage) throw new Error(`${address}: key_usage ${usage} with key spec ${spec} is not served locally (expected ${wantUsage})`);
+  if (usage !== wantUsage)
+    throw new Error(
+      `${address}: key_usage ${usage} with key spec ${spec} is not served locally (expected ${wantUsage})`,
+    );
   return spec as KmsKeySpec;
 }
 
-function keyArn(ctx: Pick<ApplyContext, 'partition' | 'region' | 'accountId'>, keyId: string): string {
+function keyArn(
+  ctx: Pick<ApplyContext, 'partition' | 'region' | 'accountId'>,
+  keyId: string,
+): string {
   return `arn:${ctx.partition}:kms:${ctx.region}:${ctx.accountId}:key/${keyId}`;
 }
 
@@ -38,7 +46,14 @@ export function kmsAppliers(): ResourceAppliers {
     aws_kms_key: ctx => {
       const spec = keySpecOf(ctx.address, ctx.config);
       const keyId = declaredKeyId(ctx.accountId, ctx.region, ctx.address, spec);
-      return { id: keyId, key_id: keyId, arn: keyArn(ctx, keyId), customer_master_key_spec: spec, key_spec: spec, key_usage: spec === 'SYMMETRIC_DEFAULT' ? 'ENCRYPT_DECRYPT' : 'SIGN_VERIFY' };
+      return {
+        id: keyId,
+        key_id: keyId,
+        arn: keyArn(ctx, keyId),
+        customer_master_key_spec: spec,
+        key_spec: spec,
+        key_usage: spec === 'SYMMETRIC_DEFAULT' ? 'ENCRYPT_DECRYPT' : 'SIGN_VERIFY',
+      };
     },
     aws_kms_alias: ctx => {
       const name = requireString(ctx, 'name');
@@ -60,7 +75,11 @@ export function applyKmsDeclarations(keys: KmsKeyStore, blocks: readonly TfBlock
   for (const block of blocks) {
     if (block.mode !== 'resource') continue;
     if (block.type === 'aws_kms_key') {
-      keys.ensureKey(block.address, keySpecOf(block.address, block.config), String(block.config.description ?? ''));
+      keys.ensureKey(
+        block.address,
+        keySpecOf(block.address, block.config),
+        String(block.config.description ?? ''),
+      );
     } else if (block.type === 'aws_kms_alias') {
       keys.setAlias(String(block.config.name), String(block.config.target_key_id));
     }

@@ -19,9 +19,17 @@ import { hashOf, signDigest, signingAlgorithmsFor } from './kms-signer';
 
 /** Every value of KMS's `SigningAlgorithmSpec` enum (validation lists them as KMS does). */
 const SIGNING_ALGORITHM_SPECS = [
-  'RSASSA_PSS_SHA_256', 'RSASSA_PSS_SHA_384', 'RSASSA_PSS_SHA_512',
-  'RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_384', 'RSASSA_PKCS1_V1_5_SHA_512',
-  'ECDSA_SHA_256', 'ECDSA_SHA_384', 'ECDSA_SHA_512', 'SM2DSA', 'ML_DSA_SHAKE_256',
+  'RSASSA_PSS_SHA_256',
+  'RSASSA_PSS_SHA_384',
+  'RSASSA_PSS_SHA_512',
+  'RSASSA_PKCS1_V1_5_SHA_256',
+  'RSASSA_PKCS1_V1_5_SHA_384',
+  'RSASSA_PKCS1_V1_5_SHA_512',
+  'ECDSA_SHA_256',
+  'ECDSA_SHA_384',
+  'ECDSA_SHA_512',
+  'SM2DSA',
+  'ML_DSA_SHAKE_256',
 ];
 /** Sign accepts at most 4096 bytes of message (API_Sign.html, Message length constraints). */
 const MAX_MESSAGE_BYTES = 4096;
@@ -32,7 +40,11 @@ export type KmsOperation = (keys: KmsKeyStore, body: Body) => Body;
 function keyOf(keys: KmsKeyStore, body: Body): KmsKey {
   const keyId = body.KeyId;
   if (typeof keyId !== 'string' || keyId.length < 1 || keyId.length > 2048) {
-    throw validationError('keyId', keyId, 'Member must have length between 1 and 2048 and must not be null');
+    throw validationError(
+      'keyId',
+      keyId,
+      'Member must have length between 1 and 2048 and must not be null',
+    );
   }
   return keys.resolve(keyId);
 }
@@ -41,22 +53,41 @@ function sign(keys: KmsKeyStore, body: Body): Body {
   const key = keyOf(keys, body);
   const algorithm = body.SigningAlgorithm;
   if (typeof algorithm !== 'string' || !SIGNING_ALGORITHM_SPECS.includes(algorithm)) {
-    throw validationError('signingAlgorithm', algorithm, `Member must satisfy enum value set: [${SIGNING_ALGORITHM_SPECS.join(', ')}]`);
+    throw validationError(
+      'signingAlgorithm',
+      algorithm,
+      `Member must satisfy enum value set: [${SIGNING_ALGORITHM_SPECS.join(', ')}]`,
+    );
   }
   const messageType = body.MessageType ?? 'RAW';
   if (messageType !== 'RAW' && messageType !== 'DIGEST') {
-    throw validationError('messageType', messageType, 'Member must satisfy enum value set: [RAW, DIGEST, EXTERNAL_MU]');
+    throw validationError(
+      'messageType',
+      messageType,
+      'Member must satisfy enum value set: [RAW, DIGEST, EXTERNAL_MU]',
+    );
   }
   if (typeof body.Message !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(body.Message)) {
-    throw validationError('message', body.Message === undefined ? undefined : '<blob>', 'Member must be base64 and must not be null');
+    throw validationError(
+      'message',
+      body.Message === undefined ? undefined : '<blob>',
+      'Member must be base64 and must not be null',
+    );
   }
   const message = Buffer.from(body.Message, 'base64');
   if (message.length < 1 || message.length > MAX_MESSAGE_BYTES) {
-    throw validationError('message', '<blob>', `Member must have length between 1 and ${MAX_MESSAGE_BYTES}`);
+    throw validationError(
+      'message',
+      '<blob>',
+      `Member must have length between 1 and ${MAX_MESSAGE_BYTES}`,
+    );
   }
   if (!key.enabled) throw new KmsError('DisabledException', `${key.arn} is disabled.`);
   if (key.keyUsage !== 'SIGN_VERIFY' || key.keySpec === 'SYMMETRIC_DEFAULT' || !key.privateKey) {
-    throw new KmsError('InvalidKeyUsageException', `${key.arn} key usage is ${key.keyUsage} which is not valid for Sign.`);
+    throw new KmsError(
+      'InvalidKeyUsageException',
+      `${key.arn} key usage is ${key.keyUsage} which is not valid for Sign.`,
+    );
   }
   if (!signingAlgorithmsFor(key.keySpec).includes(algorithm)) {
     throw new KmsError(
@@ -66,7 +97,10 @@ function sign(keys: KmsKeyStore, body: Body): Body {
   }
   const { hash, length } = hashOf(algorithm);
   if (messageType === 'DIGEST' && message.length !== length) {
-    throw new KmsError('ValidationException', `Digest is invalid length for algorithm ${algorithm}: expected ${length} bytes, got ${message.length}.`);
+    throw new KmsError(
+      'ValidationException',
+      `Digest is invalid length for algorithm ${algorithm}: expected ${length} bytes, got ${message.length}.`,
+    );
   }
   const digest = messageType === 'DIGEST' ? message : createHash(hash).update(message).digest();
   return {
@@ -79,7 +113,10 @@ function sign(keys: KmsKeyStore, body: Body): Body {
 function getPublicKey(keys: KmsKeyStore, body: Body): Body {
   const key = keyOf(keys, body);
   if (key.keySpec === 'SYMMETRIC_DEFAULT' || !key.publicKeyDer) {
-    throw new KmsError('UnsupportedOperationException', `${key.arn} is a symmetric key; GetPublicKey needs an asymmetric KMS key.`);
+    throw new KmsError(
+      'UnsupportedOperationException',
+      `${key.arn} is a symmetric key; GetPublicKey needs an asymmetric KMS key.`,
+    );
   }
   return {
     KeyId: key.arn,
@@ -100,7 +137,11 @@ function listAliases(keys: KmsKeyStore, body: Body): Body {
   const aliases = keys
     .allAliases()
     .filter(([, keyId]) => filter === undefined || keyId === filter)
-    .map(([name, keyId]) => ({ AliasName: name, AliasArn: keys.aliasArn(name), TargetKeyId: keyId }));
+    .map(([name, keyId]) => ({
+      AliasName: name,
+      AliasArn: keys.aliasArn(name),
+      TargetKeyId: keyId,
+    }));
   return { Aliases: aliases, Truncated: false };
 }
 

@@ -4,7 +4,14 @@
  * apply and found again by their Terraform address on later starts, so `GetPublicKey` answers
  * the same key across restarts; a changed key spec replaces the key, as Terraform would.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../state/write-file-atomic';
@@ -41,7 +48,12 @@ export interface KmsKey extends KmsKeyRecord {
  * A stable key id (UUID-shaped) for a declared key: SHA-256 of account, region, Terraform address
  * and key spec. On AWS the id is random; locally it only has to be unique and stable.
  */
-export function declaredKeyId(accountId: string, region: string, address: string, spec: string): string {
+export function declaredKeyId(
+  accountId: string,
+  region: string,
+  address: string,
+  spec: string,
+): string {
   const h = createHash('sha256').update(`${accountId}/${region}/${address}/${spec}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
@@ -61,10 +73,15 @@ export class KmsKeyStore {
     this.aliasesFile = join(root, 'aliases.json');
     mkdirSync(this.keysDir, { recursive: true, mode: 0o700 });
     for (const file of readdirSync(this.keysDir)) {
-      if (file.endsWith('.json')) this.remember(JSON.parse(readFileSync(join(this.keysDir, file), 'utf8')) as KmsKeyRecord);
+      if (file.endsWith('.json'))
+        this.remember(JSON.parse(readFileSync(join(this.keysDir, file), 'utf8')) as KmsKeyRecord);
     }
     try {
-      this.aliases = new Map(Object.entries(JSON.parse(readFileSync(this.aliasesFile, 'utf8')) as Record<string, string>));
+      this.aliases = new Map(
+        Object.entries(
+          JSON.parse(readFileSync(this.aliasesFile, 'utf8')) as Record<string, string>,
+        ),
+      );
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
@@ -74,7 +91,11 @@ export class KmsKeyStore {
     let key: KmsKey = record;
     if (record.privateKeyPem) {
       const privateKey = createPrivateKey(record.privateKeyPem);
-      key = { ...record, privateKey, publicKeyDer: createPublicKey(privateKey).export({ format: 'der', type: 'spki' }) };
+      key = {
+        ...record,
+        privateKey,
+        publicKeyDer: createPublicKey(privateKey).export({ format: 'der', type: 'spki' }),
+      };
     }
     this.keys.set(record.keyId, key);
     return key;
@@ -100,27 +121,43 @@ export class KmsKeyStore {
     };
     let record: KmsKeyRecord;
     if (spec === 'SYMMETRIC_DEFAULT') {
-      record = { ...base, keyUsage: 'ENCRYPT_DECRYPT', symmetricKey: randomBytes(32).toString('base64') };
+      record = {
+        ...base,
+        keyUsage: 'ENCRYPT_DECRYPT',
+        symmetricKey: randomBytes(32).toString('base64'),
+      };
     } else {
       const gen = keyGenerationOf(spec);
       const { privateKey } =
         gen.type === 'rsa'
           ? generateKeyPairSync('rsa', { modulusLength: gen.modulusLength })
           : generateKeyPairSync('ec', { namedCurve: gen.namedCurve });
-      record = { ...base, keyUsage: 'SIGN_VERIFY', privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() };
+      record = {
+        ...base,
+        keyUsage: 'SIGN_VERIFY',
+        privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+      };
     }
-    writeFileAtomicSync(join(this.keysDir, `${keyId}.json`), JSON.stringify(record, null, 2), { mode: 0o600 });
+    writeFileAtomicSync(join(this.keysDir, `${keyId}.json`), JSON.stringify(record, null, 2), {
+      mode: 0o600,
+    });
     return this.remember(record);
   }
 
   /** Point `alias/<name>` at a key (CreateAlias/UpdateAlias semantics). */
   setAlias(aliasName: string, keyId: string): void {
     if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(aliasName) || aliasName.startsWith('alias/aws/')) {
-      throw new KmsError('ValidationException', `alias name "${aliasName}" must be alias/ followed by letters, digits, /, _ or - (and not alias/aws/)`);
+      throw new KmsError(
+        'ValidationException',
+        `alias name "${aliasName}" must be alias/ followed by letters, digits, /, _ or - (and not alias/aws/)`,
+      );
     }
     this.resolve(keyId);
     this.aliases.set(aliasName, this.resolve(keyId).keyId);
-    writeFileAtomicSync(this.aliasesFile, JSON.stringify(Object.fromEntries(this.aliases), null, 2));
+    writeFileAtomicSync(
+      this.aliasesFile,
+      JSON.stringify(Object.fromEntries(this.aliases), null, 2),
+    );
   }
 
   aliasArn(aliasName: string): string {
@@ -144,17 +181,20 @@ export class KmsKeyStore {
     const arnPrefix = `arn:aws:kms:${this.region}:${this.accountId}:`;
     let ref = keyId;
     if (ref.startsWith('arn:')) {
-      if (!ref.startsWith(arnPrefix)) throw new KmsError('NotFoundException', `Invalid arn ${keyId}`);
+      if (!ref.startsWith(arnPrefix))
+        throw new KmsError('NotFoundException', `Invalid arn ${keyId}`);
       ref = ref.slice(arnPrefix.length);
       if (ref.startsWith('key/')) ref = ref.slice(4);
     }
     if (ref.startsWith('alias/')) {
       const target = this.aliases.get(ref);
-      if (!target) throw new KmsError('NotFoundException', `Alias ${arnPrefix}${ref} is not found.`);
+      if (!target)
+        throw new KmsError('NotFoundException', `Alias ${arnPrefix}${ref} is not found.`);
       ref = target;
     }
     const key = this.keys.get(ref);
-    if (!key) throw new KmsError('NotFoundException', `Key '${arnPrefix}key/${ref}' does not exist`);
+    if (!key)
+      throw new KmsError('NotFoundException', `Key '${arnPrefix}key/${ref}' does not exist`);
     return key;
   }
 

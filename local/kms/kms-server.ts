@@ -55,13 +55,22 @@ function kmsErrorOf(error: SigV4Error): KmsError {
     case 'MalformedAuthorization':
       return new KmsError('IncompleteSignatureException', error.message);
     case 'InvalidAccessKeyId':
-      return new KmsError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+      return new KmsError(
+        'UnrecognizedClientException',
+        'The security token included in the request is invalid.',
+      );
     case 'RequestTimeTooSkewed':
     case 'RequestExpired':
-      return new KmsError('InvalidSignatureException', `Signature expired: ${error.details.RequestTime ?? ''} is now earlier or later than the allowed window around ${error.details.ServerTime ?? ''}.`);
+      return new KmsError(
+        'InvalidSignatureException',
+        `Signature expired: ${error.details.RequestTime ?? ''} is now earlier or later than the allowed window around ${error.details.ServerTime ?? ''}.`,
+      );
     case 'WrongRegion':
     case 'WrongService':
-      return new KmsError('InvalidSignatureException', `Credential should be scoped to a valid region and service: ${error.message}`);
+      return new KmsError(
+        'InvalidSignatureException',
+        `Credential should be scoped to a valid region and service: ${error.message}`,
+      );
     case 'SignatureDoesNotMatch':
       return new KmsError('InvalidSignatureException', error.message);
   }
@@ -72,28 +81,58 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new KmsError('ValidationException', `request body exceeds ${MAX_BODY_BYTES} bytes`, 413);
+    if (size > MAX_BODY_BYTES)
+      throw new KmsError(
+        'ValidationException',
+        `request body exceeds ${MAX_BODY_BYTES} bytes`,
+        413,
+      );
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
 }
 
-function send(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  extra: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.1', 'Content-Length': String(Buffer.byteLength(text)), ...extra }).end(text);
+  res
+    .writeHead(status, {
+      'Content-Type': 'application/x-amz-json-1.1',
+      'Content-Length': String(Buffer.byteLength(text)),
+      ...extra,
+    })
+    .end(text);
 }
 
 export async function startKmsServer(options: KmsServerOptions): Promise<KmsServer> {
   const keys = new KmsKeyStore(join(options.stateDir, 'kms'), options.region, options.accountId);
   const log = options.logger;
 
-  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
-    if (req.method !== 'POST') throw new KmsError('UnknownOperationException', `KMS answers POST only, got ${req.method}`, 404);
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+  ): Promise<void> {
+    if (req.method !== 'POST')
+      throw new KmsError(
+        'UnknownOperationException',
+        `KMS answers POST only, got ${req.method}`,
+        404,
+      );
     const body = await readBody(req);
     try {
       verifySigV4(
         { method: 'POST', url: req.url ?? '/', headers: req.headers },
-        { service: 'kms', region: options.region, credentials: options.credentials, now: options.now },
+        {
+          service: 'kms',
+          region: options.region,
+          credentials: options.credentials,
+          now: options.now,
+        },
         createHash('sha256').update(body).digest('hex'),
       );
     } catch (error) {
@@ -101,24 +140,49 @@ export async function startKmsServer(options: KmsServerOptions): Promise<KmsServ
       throw error;
     }
     const target = String(req.headers['x-amz-target'] ?? '');
-    const operation = target.startsWith(TARGET_PREFIX) ? KMS_OPERATIONS[target.slice(TARGET_PREFIX.length)] : undefined;
-    if (!operation) throw new KmsError('UnknownOperationException', `X-Amz-Target "${target}" is not an operation this local KMS serves (${Object.keys(KMS_OPERATIONS).join(', ')})`);
+    const operation = target.startsWith(TARGET_PREFIX)
+      ? KMS_OPERATIONS[target.slice(TARGET_PREFIX.length)]
+      : undefined;
+    if (!operation)
+      throw new KmsError(
+        'UnknownOperationException',
+        `X-Amz-Target "${target}" is not an operation this local KMS serves (${Object.keys(KMS_OPERATIONS).join(', ')})`,
+      );
     let parsed: unknown;
     try {
       parsed = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
     } catch (error) {
-      throw new KmsError('SerializationException', `request body is not JSON: ${(error as Error).message}`);
+      throw new KmsError(
+        'SerializationException',
+        `request body is not JSON: ${(error as Error).message}`,
+      );
     }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new KmsError('SerializationException', 'request body must be a JSON object');
-    send(res, 200, operation(keys, parsed as Record<string, unknown>), { 'x-amzn-RequestId': requestId });
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new KmsError('SerializationException', 'request body must be a JSON object');
+    send(res, 200, operation(keys, parsed as Record<string, unknown>), {
+      'x-amzn-RequestId': requestId,
+    });
   }
 
   const server = createServer((req, res) => {
     const requestId = randomUUID();
     handle(req, res, requestId).catch((error: unknown) => {
-      const kms = error instanceof KmsError ? error : new KmsError('KMSInternalException', 'The request was rejected because an internal exception occurred.', 500);
-      if (!(error instanceof KmsError)) log?.error({ service: 'kms', err: error }, 'KMS request failed');
-      send(res, kms.status, { __type: kms.type, message: kms.message }, { 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': kms.type });
+      const kms =
+        error instanceof KmsError
+          ? error
+          : new KmsError(
+              'KMSInternalException',
+              'The request was rejected because an internal exception occurred.',
+              500,
+            );
+      if (!(error instanceof KmsError))
+        log?.error({ service: 'kms', err: error }, 'KMS request failed');
+      send(
+        res,
+        kms.status,
+        { __type: kms.type, message: kms.message },
+        { 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': kms.type },
+      );
     });
   });
   await new Promise<void>((resolve, reject) => {

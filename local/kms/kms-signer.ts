@@ -14,10 +14,25 @@
  *
  * @see https://docs.aws.amazon.com/kms/latest/developerguide/asymmetric-key-specs.html
  */
-import { constants, createECDH, createHash, privateEncrypt, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  constants,
+  createECDH,
+  createHash,
+  privateEncrypt,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 
 /** Key specs we generate and sign with. */
-export const SIGNING_KEY_SPECS = ['RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1'] as const;
+export const SIGNING_KEY_SPECS = [
+  'RSA_2048',
+  'RSA_3072',
+  'RSA_4096',
+  'ECC_NIST_P256',
+  'ECC_NIST_P384',
+  'ECC_NIST_P521',
+  'ECC_SECG_P256K1',
+] as const;
 export type SigningKeySpec = (typeof SIGNING_KEY_SPECS)[number];
 
 type Hash = 'sha256' | 'sha384' | 'sha512';
@@ -29,16 +44,24 @@ interface CurveFacts {
 
 /** Curve orders from SEC 2 v2 (section 2.4.1, 2.5.1, 2.6.1) and FIPS 186-5 / SP 800-186. */
 const CURVES: Record<string, CurveFacts> = {
-  ECC_NIST_P256: { opensslName: 'prime256v1', order: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n },
+  ECC_NIST_P256: {
+    opensslName: 'prime256v1',
+    order: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+  },
   ECC_NIST_P384: {
     opensslName: 'secp384r1',
-    order: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+    order:
+      0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
   },
   ECC_NIST_P521: {
     opensslName: 'secp521r1',
-    order: 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
+    order:
+      0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
   },
-  ECC_SECG_P256K1: { opensslName: 'secp256k1', order: 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n },
+  ECC_SECG_P256K1: {
+    opensslName: 'secp256k1',
+    order: 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n,
+  },
 };
 
 /** Signing algorithms KMS offers per key spec (DescribeKey's `SigningAlgorithms`). */
@@ -52,7 +75,14 @@ export function signingAlgorithmsFor(spec: SigningKeySpec): string[] {
     case 'ECC_NIST_P521':
       return ['ECDSA_SHA_512'];
     default:
-      return ['RSASSA_PSS_SHA_256', 'RSASSA_PSS_SHA_384', 'RSASSA_PSS_SHA_512', 'RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_384', 'RSASSA_PKCS1_V1_5_SHA_512'];
+      return [
+        'RSASSA_PSS_SHA_256',
+        'RSASSA_PSS_SHA_384',
+        'RSASSA_PSS_SHA_512',
+        'RSASSA_PKCS1_V1_5_SHA_256',
+        'RSASSA_PKCS1_V1_5_SHA_384',
+        'RSASSA_PKCS1_V1_5_SHA_512',
+      ];
   }
 }
 
@@ -160,19 +190,34 @@ function ecdsaSignDigest(key: KeyObject, curve: CurveFacts, digest: Buffer): Buf
  * Sign `digest` (already hashed with the algorithm's hash) with `key` of `spec`.
  * Callers check that the algorithm suits the spec and the digest length first.
  */
-export function signDigest(key: KeyObject, spec: SigningKeySpec, algorithm: string, digest: Buffer): Buffer {
+export function signDigest(
+  key: KeyObject,
+  spec: SigningKeySpec,
+  algorithm: string,
+  digest: Buffer,
+): Buffer {
   const { hash } = hashOf(algorithm);
   const curve = CURVES[spec];
   if (curve) return ecdsaSignDigest(key, curve, digest);
   const modulusBits = key.asymmetricKeyDetails?.modulusLength ?? Number(spec.slice(4));
   if (algorithm.startsWith('RSASSA_PSS_')) {
-    return privateEncrypt({ key, padding: constants.RSA_NO_PADDING }, emsaPssEncode(digest, modulusBits, hash));
+    return privateEncrypt(
+      { key, padding: constants.RSA_NO_PADDING },
+      emsaPssEncode(digest, modulusBits, hash),
+    );
   }
-  return privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([Buffer.from(DIGEST_INFO[hash], 'hex'), digest]));
+  return privateEncrypt(
+    { key, padding: constants.RSA_PKCS1_PADDING },
+    Buffer.concat([Buffer.from(DIGEST_INFO[hash], 'hex'), digest]),
+  );
 }
 
 /** Generate the key pair for a spec (`generateKeyPairSync` options per key type). */
-export function keyGenerationOf(spec: SigningKeySpec): { type: 'rsa'; modulusLength: number } | { type: 'ec'; namedCurve: string } {
+export function keyGenerationOf(
+  spec: SigningKeySpec,
+): { type: 'rsa'; modulusLength: number } | { type: 'ec'; namedCurve: string } {
   const curve = CURVES[spec];
-  return curve ? { type: 'ec', namedCurve: curve.opensslName } : { type: 'rsa', modulusLength: Number(spec.slice(4)) };
+  return curve
+    ? { type: 'ec', namedCurve: curve.opensslName }
+    : { type: 'rsa', modulusLength: Number(spec.slice(4)) };
 }

@@ -61,7 +61,8 @@ export class AwsChunkedDecoder extends Transform {
           this.line += chunk.toString('latin1', i, end);
           this.offset += end - i;
           i = end;
-          if (this.line.length > MAX_LINE_BYTES) throw this.framingError(`line longer than ${MAX_LINE_BYTES} bytes`);
+          if (this.line.length > MAX_LINE_BYTES)
+            throw this.framingError(`line longer than ${MAX_LINE_BYTES} bytes`);
           if (nl >= 0) this.endLine();
         }
       }
@@ -73,7 +74,9 @@ export class AwsChunkedDecoder extends Transform {
 
   override _flush(callback: TransformCallback): void {
     if (this.state !== 'done') {
-      callback(this.framingError(`body ended in state "${this.state}" before the final chunk and trailer`));
+      callback(
+        this.framingError(`body ended in state "${this.state}" before the final chunk and trailer`),
+      );
     } else {
       callback();
     }
@@ -86,7 +89,8 @@ export class AwsChunkedDecoder extends Transform {
     if (this.state === 'size') {
       // `;chunk-signature=` extensions only appear in the signed variants, which we refuse earlier.
       const sizeText = text.split(';')[0];
-      if (!/^[0-9a-fA-F]{1,16}$/.test(sizeText)) throw this.framingError(`chunk size "${sizeText}" is not hex`);
+      if (!/^[0-9a-fA-F]{1,16}$/.test(sizeText))
+        throw this.framingError(`chunk size "${sizeText}" is not hex`);
       this.remaining = parseInt(sizeText, 16);
       this.state = this.remaining === 0 ? 'trailer' : 'data';
       return;

@@ -28,12 +28,16 @@ interface Statement {
   Condition?: Record<string, Record<string, unknown>>;
 }
 
-const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const list = (v: string | string[] | undefined): string[] =>
+  v === undefined ? [] : Array.isArray(v) ? v : [v];
 
 /** IAM wildcard match: `*` any run, `?` one character. */
 function wildcard(pattern: string, value: string, ignoreCase: boolean): boolean {
   const re = new RegExp(
-    `^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`,
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
     ignoreCase ? 'i' : '',
   );
   return re.test(value);
@@ -50,14 +54,17 @@ function anyonePrincipal(principal: unknown): boolean {
 /** True when every condition of the statement is one we evaluate. */
 function evaluable(statement: Statement): boolean {
   return Object.entries(statement.Condition ?? {}).every(
-    ([operator, block]) => operator === 'Bool' && Object.keys(block).every(key => key === 'aws:SecureTransport'),
+    ([operator, block]) =>
+      operator === 'Bool' && Object.keys(block).every(key => key === 'aws:SecureTransport'),
   );
 }
 
 function conditionsHold(statement: Statement, request: PolicyRequest): boolean {
   const block = statement.Condition?.Bool ?? {};
   return Object.values(block).every(expected =>
-    list(expected as string | string[]).some(v => String(v).toLowerCase() === String(request.secureTransport)),
+    list(expected as string | string[]).some(
+      v => String(v).toLowerCase() === String(request.secureTransport),
+    ),
   );
 }
 
@@ -71,7 +78,12 @@ function statements(policyJson: string): Statement[] {
 export function deniedBy(policyJson: string, request: PolicyRequest): string | undefined {
   const all = statements(policyJson);
   for (const [index, statement] of all.entries()) {
-    if (statement.Effect !== 'Deny' || !anyonePrincipal(statement.Principal) || !evaluable(statement)) continue;
+    if (
+      statement.Effect !== 'Deny' ||
+      !anyonePrincipal(statement.Principal) ||
+      !evaluable(statement)
+    )
+      continue;
     if (!list(statement.Action).some(a => wildcard(a, request.action, true))) continue;
     if (!list(statement.Resource).some(r => wildcard(r, request.resource, false))) continue;
     if (conditionsHold(statement, request)) return statement.Sid ?? `Statement[${index}]`;

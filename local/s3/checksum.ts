@@ -79,7 +79,8 @@ class Crc64Nvme implements Checksum {
   update(data: Uint8Array): void {
     const table = (crc64Table ??= makeTable64());
     let c = this.value;
-    for (let i = 0; i < data.length; i++) c = table[Number((c ^ BigInt(data[i])) & 0xffn)] ^ (c >> 8n);
+    for (let i = 0; i < data.length; i++)
+      c = table[Number((c ^ BigInt(data[i])) & 0xffn)] ^ (c >> 8n);
     this.value = c;
   }
   digestBase64(): string {
@@ -104,11 +105,16 @@ class HashChecksum implements Checksum {
 
 export function createChecksum(algorithm: ChecksumAlgorithm): Checksum {
   switch (algorithm) {
-    case 'CRC32': return new Crc32();
-    case 'CRC32C': return new Crc32c();
-    case 'CRC64NVME': return new Crc64Nvme();
-    case 'SHA1': return new HashChecksum('sha1');
-    case 'SHA256': return new HashChecksum('sha256');
+    case 'CRC32':
+      return new Crc32();
+    case 'CRC32C':
+      return new Crc32c();
+    case 'CRC64NVME':
+      return new Crc64Nvme();
+    case 'SHA1':
+      return new HashChecksum('sha1');
+    case 'SHA256':
+      return new HashChecksum('sha256');
   }
 }
 

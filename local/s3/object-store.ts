@@ -84,7 +84,13 @@ export class ObjectStore {
 
   /** Load buckets and object metadata, drop staging leftovers and unreferenced data files. */
   async open(): Promise<void> {
-    for (const dir of [this.tmpDir, this.dataDir, this.bucketsDir, this.objectsDir, this.uploadsDir]) {
+    for (const dir of [
+      this.tmpDir,
+      this.dataDir,
+      this.bucketsDir,
+      this.objectsDir,
+      this.uploadsDir,
+    ]) {
       await mkdir(dir, { recursive: true });
     }
     await rm(this.tmpDir, { recursive: true, force: true });
@@ -103,7 +109,9 @@ export class ObjectStore {
         index.set(meta.key, meta);
       }
     }
-    const referenced = new Set([...this.objects.values()].flatMap(index => [...index.values()].map(m => m.dataFile)));
+    const referenced = new Set(
+      [...this.objects.values()].flatMap(index => [...index.values()].map(m => m.dataFile)),
+    );
     for (const file of await readdir(this.dataDir)) {
       if (!referenced.has(file)) await unlink(join(this.dataDir, file));
     }
@@ -118,7 +126,10 @@ export class ObjectStore {
   }
 
   /** Create the bucket if absent, then merge `settings` into it and persist atomically. */
-  async putBucket(name: string, settings: Partial<Omit<BucketState, 'name' | 'createdAt'>> = {}): Promise<BucketState> {
+  async putBucket(
+    name: string,
+    settings: Partial<Omit<BucketState, 'name' | 'createdAt'>> = {},
+  ): Promise<BucketState> {
     const current = this.buckets.get(name) ?? { name, createdAt: new Date().toISOString() };
     const next: BucketState = { ...current, ...settings };
     await this.writeJsonAtomic(join(this.bucketsDir, `${name}.json`), next);
@@ -163,7 +174,8 @@ export class ObjectStore {
       },
     });
     try {
-      const readable = source instanceof Readable ? source : Readable.from(source, { objectMode: false });
+      const readable =
+        source instanceof Readable ? source : Readable.from(source, { objectMode: false });
       await pipeline([readable, ...decoders, tap, createWriteStream(path, { flush: true })]);
     } catch (error) {
       await rm(path, { force: true });
@@ -175,7 +187,8 @@ export class ObjectStore {
   /** Stage the concatenation of files (multipart completion), streaming. */
   async stageConcatenation(paths: readonly string[]): Promise<StagedBody> {
     async function* chain(): AsyncIterable<Buffer> {
-      for (const path of paths) yield* createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+      for (const path of paths)
+        yield* createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
     }
     return this.stage(chain());
   }
@@ -188,11 +201,19 @@ export class ObjectStore {
    * Make a staged body the current version of `key`: move the data into `data/`, then commit
    * by renaming the metadata file into place; the previous version's data is removed after.
    */
-  commit(bucket: string, staged: StagedBody, meta: Omit<ObjectMeta, 'dataFile' | 'size'>): Promise<ObjectMeta> {
+  commit(
+    bucket: string,
+    staged: StagedBody,
+    meta: Omit<ObjectMeta, 'dataFile' | 'size'>,
+  ): Promise<ObjectMeta> {
     return this.serialized(bucket, meta.key, () => this.commitNow(bucket, staged, meta));
   }
 
-  private async commitNow(bucket: string, staged: StagedBody, meta: Omit<ObjectMeta, 'dataFile' | 'size'>): Promise<ObjectMeta> {
+  private async commitNow(
+    bucket: string,
+    staged: StagedBody,
+    meta: Omit<ObjectMeta, 'dataFile' | 'size'>,
+  ): Promise<ObjectMeta> {
     const index = this.objects.get(bucket);
     if (!index) throw new Error(`bucket ${bucket} vanished during the upload`);
     const dataFile = randomUUID();

@@ -64,8 +64,15 @@ export class OpenFileCache {
       const buffer = Buffer.allocUnsafe(length);
       let filled = 0;
       while (filled < length) {
-        const { bytesRead } = await readAsync(fd, buffer, filled, length - filled, position + filled);
-        if (bytesRead === 0) throw new Error(`${path} ends at byte ${position + filled}, before ${position + length}`);
+        const { bytesRead } = await readAsync(
+          fd,
+          buffer,
+          filled,
+          length - filled,
+          position + filled,
+        );
+        if (bytesRead === 0)
+          throw new Error(`${path} ends at byte ${position + filled}, before ${position + length}`);
         filled += bytesRead;
       }
       return buffer;

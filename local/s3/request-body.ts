@@ -17,7 +17,12 @@ import { createHash, type Hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Transform } from 'node:stream';
 import { AwsChunkedDecoder } from './aws-chunked-decoder';
-import { checksumAlgorithmOfHeader, createChecksum, type Checksum, type ChecksumAlgorithm } from './checksum';
+import {
+  checksumAlgorithmOfHeader,
+  createChecksum,
+  type Checksum,
+  type ChecksumAlgorithm,
+} from './checksum';
 import { S3Error, s3Errors } from './s3-error';
 
 /** How to read one upload body, and how to check it once it has been read. */
@@ -25,7 +30,10 @@ export interface UploadBody {
   readonly decoders: readonly Transform[];
   observe(chunk: Buffer): void;
   /** Throws the S3 error for the first integrity claim that failed; returns the checksum kept. */
-  verify(received: { size: number; md5: Buffer }): { algorithm: ChecksumAlgorithm; value: string } | undefined;
+  verify(received: {
+    size: number;
+    md5: Buffer;
+  }): { algorithm: ChecksumAlgorithm; value: string } | undefined;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -38,7 +46,9 @@ export function readUploadBody(req: IncomingMessage, payloadHash: string): Uploa
   let chunked: AwsChunkedDecoder | undefined;
   if (payloadHash.startsWith('STREAMING-')) {
     if (payloadHash !== 'STREAMING-UNSIGNED-PAYLOAD-TRAILER') {
-      throw s3Errors.notImplemented(`x-amz-content-sha256: ${payloadHash} (signed aws-chunked uploads)`);
+      throw s3Errors.notImplemented(
+        `x-amz-content-sha256: ${payloadHash} (signed aws-chunked uploads)`,
+      );
     }
     if (!(header(req, 'content-encoding') ?? '').split(',').some(e => e.trim() === 'aws-chunked')) {
       throw s3Errors.invalidArgument(
@@ -71,12 +81,24 @@ export function readUploadBody(req: IncomingMessage, payloadHash: string): Uploa
   const trailerName = header(req, 'x-amz-trailer')?.trim().toLowerCase();
   if (trailerName !== undefined) {
     const found = checksumAlgorithmOfHeader(trailerName);
-    if (!found) throw s3Errors.invalidArgument(`x-amz-trailer names an unknown checksum "${trailerName}"`, 'x-amz-trailer', trailerName);
-    if (!chunked) throw s3Errors.invalidArgument('x-amz-trailer needs an aws-chunked body', 'x-amz-trailer', trailerName);
+    if (!found)
+      throw s3Errors.invalidArgument(
+        `x-amz-trailer names an unknown checksum "${trailerName}"`,
+        'x-amz-trailer',
+        trailerName,
+      );
+    if (!chunked)
+      throw s3Errors.invalidArgument(
+        'x-amz-trailer needs an aws-chunked body',
+        'x-amz-trailer',
+        trailerName,
+      );
     algorithm = found;
   }
   const checksum: Checksum | undefined = algorithm ? createChecksum(algorithm) : undefined;
-  const sha256: Hash | undefined = /^[0-9a-f]{64}$/.test(payloadHash) ? createHash('sha256') : undefined;
+  const sha256: Hash | undefined = /^[0-9a-f]{64}$/.test(payloadHash)
+    ? createHash('sha256')
+    : undefined;
   const contentMd5 = header(req, 'content-md5');
   const decodedLength = header(req, 'x-amz-decoded-content-length');
 
@@ -97,29 +119,48 @@ export function readUploadBody(req: IncomingMessage, payloadHash: string): Uploa
       if (sha256) {
         const computed = sha256.digest('hex');
         if (computed !== payloadHash) {
-          throw new S3Error('XAmzContentSHA256Mismatch', 400, "The provided 'x-amz-content-sha256' header does not match what was computed.", {
-            ClientComputedContentSHA256: payloadHash,
-            S3ComputedContentSHA256: computed,
-          });
+          throw new S3Error(
+            'XAmzContentSHA256Mismatch',
+            400,
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            {
+              ClientComputedContentSHA256: payloadHash,
+              S3ComputedContentSHA256: computed,
+            },
+          );
         }
       }
       if (contentMd5 !== undefined && received.md5.toString('base64') !== contentMd5) {
-        throw new S3Error('BadDigest', 400, 'The Content-MD5 you specified did not match what we received.', {
-          ExpectedDigest: contentMd5,
-          CalculatedDigest: received.md5.toString('base64'),
-        });
+        throw new S3Error(
+          'BadDigest',
+          400,
+          'The Content-MD5 you specified did not match what we received.',
+          {
+            ExpectedDigest: contentMd5,
+            CalculatedDigest: received.md5.toString('base64'),
+          },
+        );
       }
       if (!algorithm || !checksum) return undefined;
       const claimed = trailerName !== undefined ? chunked?.trailers.get(trailerName) : expected;
       if (claimed === undefined) {
-        throw new S3Error('MalformedTrailerError', 400, `The request contained trailing data that was not well-formed: ${trailerName} is missing from the trailer.`);
+        throw new S3Error(
+          'MalformedTrailerError',
+          400,
+          `The request contained trailing data that was not well-formed: ${trailerName} is missing from the trailer.`,
+        );
       }
       const value = checksum.digestBase64();
       if (value !== claimed) {
-        throw new S3Error('BadDigest', 400, `The ${algorithm} you specified did not match the calculated checksum.`, {
-          ExpectedChecksum: claimed,
-          CalculatedChecksum: value,
-        });
+        throw new S3Error(
+          'BadDigest',
+          400,
+          `The ${algorithm} you specified did not match the calculated checksum.`,
+          {
+            ExpectedChecksum: claimed,
+            CalculatedChecksum: value,
+          },
+        );
       }
       return { algorithm, value };
     },

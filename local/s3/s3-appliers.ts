@@ -31,7 +31,8 @@ const bool = (value: unknown): boolean => value === true || value === 'true';
 /** Bucket name: `bucket`, or `bucket_prefix` + a suffix made once and kept across applies. */
 function bucketName(ctx: ApplyContext): string {
   if (typeof ctx.config.bucket === 'string' && ctx.config.bucket !== '') return ctx.config.bucket;
-  const prefix = typeof ctx.config.bucket_prefix === 'string' ? ctx.config.bucket_prefix : 'terraform-';
+  const prefix =
+    typeof ctx.config.bucket_prefix === 'string' ? ctx.config.bucket_prefix : 'terraform-';
   const previous = ctx.previous as { bucket?: string } | undefined;
   if (previous?.bucket?.startsWith(prefix)) return previous.bucket;
   const name = `${prefix}${Date.now().toString(10)}${randomBytes(4).toString('hex')}`.slice(0, 63);
@@ -42,14 +43,18 @@ function bucketName(ctx: ApplyContext): string {
 /** The body an `aws_s3_object` declares. */
 function objectBody(address: string, config: Config): Buffer {
   if (typeof config.content === 'string') return Buffer.from(config.content, 'utf8');
-  if (typeof config.content_base64 === 'string') return Buffer.from(config.content_base64, 'base64');
+  if (typeof config.content_base64 === 'string')
+    return Buffer.from(config.content_base64, 'base64');
   if (typeof config.source === 'string') return readFileSync(resolve(config.source));
   throw new Error(`${address}: one of content, content_base64 or source is required`);
 }
 
 function versioningStatus(address: string, config: Config): 'Enabled' | 'Suspended' | undefined {
   const status = String(singleBlock(config.versioning_configuration)?.status ?? 'Disabled');
-  if (!['Enabled', 'Suspended', 'Disabled'].includes(status)) throw new Error(`${address}: versioning_configuration.status must be Enabled, Suspended or Disabled, got ${status}`);
+  if (!['Enabled', 'Suspended', 'Disabled'].includes(status))
+    throw new Error(
+      `${address}: versioning_configuration.status must be Enabled, Suspended or Disabled, got ${status}`,
+    );
   return status === 'Disabled' ? undefined : (status as 'Enabled' | 'Suspended');
 }
 
@@ -57,20 +62,27 @@ function encryptionOf(address: string, config: Config): NonNullable<BucketState[
   const rule = singleBlock(config.rule) ?? {};
   const byDefault = singleBlock(rule.apply_server_side_encryption_by_default) ?? {};
   const algorithm = String(byDefault.sse_algorithm ?? 'AES256');
-  if (algorithm !== 'aws:kms' && algorithm !== 'AES256') throw new Error(`${address}: sse_algorithm ${algorithm} is not served locally (aws:kms, AES256)`);
-  const kmsKeyId = typeof byDefault.kms_master_key_id === 'string' ? byDefault.kms_master_key_id : undefined;
+  if (algorithm !== 'aws:kms' && algorithm !== 'AES256')
+    throw new Error(
+      `${address}: sse_algorithm ${algorithm} is not served locally (aws:kms, AES256)`,
+    );
+  const kmsKeyId =
+    typeof byDefault.kms_master_key_id === 'string' ? byDefault.kms_master_key_id : undefined;
   return { algorithm, kmsKeyId, bucketKeyEnabled: bool(rule.bucket_key_enabled) };
 }
 
 function ownershipOf(address: string, config: Config): NonNullable<BucketState['objectOwnership']> {
   const ownership = String(singleBlock(config.rule)?.object_ownership ?? '');
   if (!['BucketOwnerEnforced', 'BucketOwnerPreferred', 'ObjectWriter'].includes(ownership)) {
-    throw new Error(`${address}: rule.object_ownership must be BucketOwnerEnforced, BucketOwnerPreferred or ObjectWriter, got "${ownership}"`);
+    throw new Error(
+      `${address}: rule.object_ownership must be BucketOwnerEnforced, BucketOwnerPreferred or ObjectWriter, got "${ownership}"`,
+    );
   }
   return ownership as NonNullable<BucketState['objectOwnership']>;
 }
 
-const policyText = (config: Config): string => (typeof config.policy === 'string' ? config.policy : JSON.stringify(config.policy));
+const policyText = (config: Config): string =>
+  typeof config.policy === 'string' ? config.policy : JSON.stringify(config.policy);
 
 /** Step 1: checked attributes, no side effects (see the file header). */
 export function s3Appliers(): ResourceAppliers {
@@ -88,7 +100,10 @@ export function s3Appliers(): ResourceAppliers {
       };
     },
     aws_s3_bucket_versioning: ctx => (versioningStatus(ctx.address, ctx.config), id(ctx)),
-    aws_s3_bucket_server_side_encryption_configuration: ctx => (encryptionOf(ctx.address, ctx.config), id(ctx)),
+    aws_s3_bucket_server_side_encryption_configuration: ctx => (
+      encryptionOf(ctx.address, ctx.config),
+      id(ctx)
+    ),
     aws_s3_bucket_public_access_block: id,
     aws_s3_bucket_ownership_controls: ctx => (ownershipOf(ctx.address, ctx.config), id(ctx)),
     aws_s3_bucket_policy: ctx => ({ ...id(ctx), policy: policyText(ctx.config) }),
@@ -110,7 +125,10 @@ export async function applyS3Declarations(
   const bucketOf = (block: TfBlock): BucketState => {
     const name = String(block.config.bucket);
     const bucket = store.bucket(name);
-    if (!bucket) throw new Error(`${block.address}: bucket "${name}" is not declared by an aws_s3_bucket in the stack`);
+    if (!bucket)
+      throw new Error(
+        `${block.address}: bucket "${name}" is not declared by an aws_s3_bucket in the stack`,
+      );
     return bucket;
   };
   for (const block of blocks) {
@@ -121,7 +139,9 @@ export async function applyS3Declarations(
         await store.putBucket(String(attributes.get(address)?.bucket ?? config.bucket));
         break;
       case 'aws_s3_bucket_versioning':
-        await store.putBucket(bucketOf(block).name, { versioning: versioningStatus(address, config) });
+        await store.putBucket(bucketOf(block).name, {
+          versioning: versioningStatus(address, config),
+        });
         break;
       case 'aws_s3_bucket_server_side_encryption_configuration':
         // Objects are stored in the clear on this machine; the setting shapes S3's response headers.
@@ -138,12 +158,16 @@ export async function applyS3Declarations(
         });
         break;
       case 'aws_s3_bucket_ownership_controls':
-        await store.putBucket(bucketOf(block).name, { objectOwnership: ownershipOf(address, config) });
+        await store.putBucket(bucketOf(block).name, {
+          objectOwnership: ownershipOf(address, config),
+        });
         break;
       case 'aws_s3_bucket_policy': {
         const policy = policyText(config);
         for (const sid of unevaluatedStatements(policy)) {
-          warn(`${address}: Deny statement ${sid} uses principals or conditions the local S3 cannot evaluate; not enforced locally`);
+          warn(
+            `${address}: Deny statement ${sid} uses principals or conditions the local S3 cannot evaluate; not enforced locally`,
+          );
         }
         await store.putBucket(bucketOf(block).name, { policy });
         break;
@@ -156,11 +180,18 @@ export async function applyS3Declarations(
 }
 
 /** Upload a declared object unless the stored one already has the same bytes and type. */
-async function putDeclaredObject(store: ObjectStore, bucket: BucketState, block: TfBlock): Promise<void> {
+async function putDeclaredObject(
+  store: ObjectStore,
+  bucket: BucketState,
+  block: TfBlock,
+): Promise<void> {
   const key = String(block.config.key);
   const body = objectBody(block.address, block.config);
   const etag = `"${createHash('md5').update(body).digest('hex')}"`;
-  const contentType = typeof block.config.content_type === 'string' ? block.config.content_type : 'binary/octet-stream';
+  const contentType =
+    typeof block.config.content_type === 'string'
+      ? block.config.content_type
+      : 'binary/octet-stream';
   const current = store.object(bucket.name, key);
   if (current && current.etag === etag && current.contentType === contentType) return;
   const staged = await store.stage(Readable.from([body]));

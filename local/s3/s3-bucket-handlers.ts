@@ -12,7 +12,12 @@ import { renderXml, type XmlNode } from './s3-xml';
 const MAX_KEYS_LIMIT = 1000;
 
 function xml(ctx: S3Context, status: number, body: string): void {
-  ctx.res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body) }).end(body);
+  ctx.res
+    .writeHead(status, {
+      'Content-Type': 'application/xml',
+      'Content-Length': Buffer.byteLength(body),
+    })
+    .end(body);
 }
 
 export function listObjectsV2(ctx: S3Context, _bucket: BucketState): void {
@@ -20,13 +25,23 @@ export function listObjectsV2(ctx: S3Context, _bucket: BucketState): void {
   const prefix = q.get('prefix') ?? '';
   const delimiter = q.get('delimiter') ?? '';
   const maxKeysText = q.get('max-keys') ?? String(MAX_KEYS_LIMIT);
-  if (!/^\d+$/.test(maxKeysText)) throw s3Errors.invalidArgument('Provided max-keys not an integer or within integer range', 'max-keys', maxKeysText);
+  if (!/^\d+$/.test(maxKeysText))
+    throw s3Errors.invalidArgument(
+      'Provided max-keys not an integer or within integer range',
+      'max-keys',
+      maxKeysText,
+    );
   const maxKeys = Math.min(Number(maxKeysText), MAX_KEYS_LIMIT);
   const token = q.get('continuation-token');
   let after = q.get('start-after') ?? '';
   if (token !== null) {
     const decoded = Buffer.from(token, 'base64url').toString('utf8');
-    if (!decoded.startsWith('k:')) throw s3Errors.invalidArgument('The continuation token provided is incorrect', 'continuation-token', token);
+    if (!decoded.startsWith('k:'))
+      throw s3Errors.invalidArgument(
+        'The continuation token provided is incorrect',
+        'continuation-token',
+        token,
+      );
     after = decoded.slice(2);
   }
   const urlEncode = q.get('encoding-type') === 'url';
@@ -76,7 +91,9 @@ export function listObjectsV2(ctx: S3Context, _bucket: BucketState): void {
     IsTruncated: truncated,
     EncodingType: urlEncode ? 'url' : undefined,
     ContinuationToken: token ?? undefined,
-    NextContinuationToken: truncated ? Buffer.from(`k:${lastReturned}`).toString('base64url') : undefined,
+    NextContinuationToken: truncated
+      ? Buffer.from(`k:${lastReturned}`).toString('base64url')
+      : undefined,
     StartAfter: q.get('start-after') ?? undefined,
     Contents: contents,
     CommonPrefixes: prefixes.map(p => ({ Prefix: enc(p) })),
@@ -94,12 +111,19 @@ export function headBucket(ctx: S3Context, _bucket: BucketState): void {
  */
 export async function createBucket(ctx: S3Context): Promise<void> {
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(ctx.bucket) || ctx.bucket.includes('..')) {
-    throw new S3Error('InvalidBucketName', 400, 'The specified bucket is not valid.', { BucketName: ctx.bucket });
-  }
-  if (ctx.store.bucket(ctx.bucket)) {
-    throw new S3Error('BucketAlreadyOwnedByYou', 409, 'Your previous request to create the named bucket succeeded and you already own it.', {
+    throw new S3Error('InvalidBucketName', 400, 'The specified bucket is not valid.', {
       BucketName: ctx.bucket,
     });
+  }
+  if (ctx.store.bucket(ctx.bucket)) {
+    throw new S3Error(
+      'BucketAlreadyOwnedByYou',
+      409,
+      'Your previous request to create the named bucket succeeded and you already own it.',
+      {
+        BucketName: ctx.bucket,
+      },
+    );
   }
   await ctx.store.putBucket(ctx.bucket);
   ctx.res.writeHead(200, { Location: `/${ctx.bucket}` }).end();
@@ -109,7 +133,9 @@ export function listBuckets(ctx: S3Context): void {
   const body = renderXml('ListAllMyBucketsResult', {
     Owner: { ID: 'local', DisplayName: 'local' },
     Buckets: {
-      Bucket: ctx.store.bucketNames().map(name => ({ Name: name, CreationDate: ctx.store.bucket(name)?.createdAt })),
+      Bucket: ctx.store
+        .bucketNames()
+        .map(name => ({ Name: name, CreationDate: ctx.store.bucket(name)?.createdAt })),
     },
   });
   xml(ctx, 200, body);

@@ -23,7 +23,8 @@ export class S3Error extends Error {
 export const s3Errors = {
   noSuchBucket: (bucket: string) =>
     new S3Error('NoSuchBucket', 404, 'The specified bucket does not exist', { BucketName: bucket }),
-  noSuchKey: (key: string) => new S3Error('NoSuchKey', 404, 'The specified key does not exist.', { Key: key }),
+  noSuchKey: (key: string) =>
+    new S3Error('NoSuchKey', 404, 'The specified key does not exist.', { Key: key }),
   noSuchUpload: (uploadId: string) =>
     new S3Error(
       'NoSuchUpload',
@@ -34,6 +35,10 @@ export const s3Errors = {
   invalidArgument: (message: string, name: string, value: string) =>
     new S3Error('InvalidArgument', 400, message, { ArgumentName: name, ArgumentValue: value }),
   notImplemented: (what: string) =>
-    new S3Error('NotImplemented', 501, `A header or query you provided implies functionality that is not implemented: ${what}`),
+    new S3Error(
+      'NotImplemented',
+      501,
+      `A header or query you provided implies functionality that is not implemented: ${what}`,
+    ),
   accessDenied: (message = 'Access Denied') => new S3Error('AccessDenied', 403, message),
 };

@@ -40,7 +40,13 @@ interface PartRecord {
 }
 
 function xml(ctx: S3Context, body: string, extra: Record<string, string> = {}): void {
-  ctx.res.writeHead(200, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body), ...extra }).end(body);
+  ctx.res
+    .writeHead(200, {
+      'Content-Type': 'application/xml',
+      'Content-Length': Buffer.byteLength(body),
+      ...extra,
+    })
+    .end(body);
 }
 
 function uploadDir(ctx: S3Context, uploadId: string): string {
@@ -48,7 +54,10 @@ function uploadDir(ctx: S3Context, uploadId: string): string {
   return join(ctx.store.uploadsDir, uploadId);
 }
 
-async function loadUpload(ctx: S3Context, uploadId: string): Promise<{ dir: string; record: UploadRecord }> {
+async function loadUpload(
+  ctx: S3Context,
+  uploadId: string,
+): Promise<{ dir: string; record: UploadRecord }> {
   const dir = uploadDir(ctx, uploadId);
   let record: UploadRecord;
   try {
@@ -69,18 +78,35 @@ export async function createMultipartUpload(ctx: S3Context, bucket: BucketState)
     bucket: ctx.bucket,
     key: ctx.key,
     initiated: new Date(ctx.now()).toISOString(),
-    contentType: (ctx.req.headers['content-type'] as string | undefined) ?? 'application/octet-stream',
+    contentType:
+      (ctx.req.headers['content-type'] as string | undefined) ?? 'application/octet-stream',
     ...uploadHeaders(ctx.req),
   };
   await ctx.store.writeJsonAtomic(join(dir, 'upload.json'), record);
-  xml(ctx, renderXml('InitiateMultipartUploadResult', { Bucket: ctx.bucket, Key: ctx.key, UploadId: uploadId }), storageHeaders(bucket, undefined));
+  xml(
+    ctx,
+    renderXml('InitiateMultipartUploadResult', {
+      Bucket: ctx.bucket,
+      Key: ctx.key,
+      UploadId: uploadId,
+    }),
+    storageHeaders(bucket, undefined),
+  );
 }
 
-export async function uploadPart(ctx: S3Context, bucket: BucketState, uploadId: string): Promise<void> {
+export async function uploadPart(
+  ctx: S3Context,
+  bucket: BucketState,
+  uploadId: string,
+): Promise<void> {
   const partText = ctx.query.get('partNumber') ?? '';
   const partNumber = Number(partText);
   if (!/^\d+$/.test(partText) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
-    throw s3Errors.invalidArgument(`Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, 'partNumber', partText);
+    throw s3Errors.invalidArgument(
+      `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`,
+      'partNumber',
+      partText,
+    );
   }
   const { dir } = await loadUpload(ctx, uploadId);
   const body = readUploadBody(ctx.req, ctx.identity.payloadHash);
@@ -93,7 +119,11 @@ export async function uploadPart(ctx: S3Context, bucket: BucketState, uploadId: 
     throw error;
   }
   const name = `part-${String(partNumber).padStart(5, '0')}`;
-  const part: PartRecord = { partNumber, etag: `"${staged.md5.toString('hex')}"`, size: staged.size };
+  const part: PartRecord = {
+    partNumber,
+    etag: `"${staged.md5.toString('hex')}"`,
+    size: staged.size,
+  };
   await rename(staged.path, join(dir, name));
   await ctx.store.writeJsonAtomic(join(dir, `${name}.json`), part);
   await fsyncDir(dir);
@@ -107,21 +137,35 @@ async function readBody(ctx: S3Context): Promise<string> {
   let size = 0;
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_COMPLETE_BODY_BYTES) throw new S3Error('MaxMessageLengthExceeded', 400, 'Your request was too big.');
+    if (size > MAX_COMPLETE_BODY_BYTES)
+      throw new S3Error('MaxMessageLengthExceeded', 400, 'Your request was too big.');
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function completeMultipartUpload(ctx: S3Context, bucket: BucketState, uploadId: string): Promise<void> {
+export async function completeMultipartUpload(
+  ctx: S3Context,
+  bucket: BucketState,
+  uploadId: string,
+): Promise<void> {
   const { dir, record } = await loadUpload(ctx, uploadId);
   let requested;
   try {
     requested = parseCompleteMultipartUpload(await readBody(ctx));
   } catch (error) {
-    throw new S3Error('MalformedXML', 400, `The XML you provided was not well-formed or did not validate against our published schema: ${(error as Error).message}`);
+    throw new S3Error(
+      'MalformedXML',
+      400,
+      `The XML you provided was not well-formed or did not validate against our published schema: ${(error as Error).message}`,
+    );
   }
-  if (requested.length === 0) throw new S3Error('MalformedXML', 400, 'The XML you provided was not well-formed: it names no Part');
+  if (requested.length === 0)
+    throw new S3Error(
+      'MalformedXML',
+      400,
+      'The XML you provided was not well-formed: it names no Part',
+    );
   const stored = new Map<number, PartRecord>();
   for (const file of await readdir(dir)) {
     if (/^part-\d{5}\.json$/.test(file)) {
@@ -133,24 +177,39 @@ export async function completeMultipartUpload(ctx: S3Context, bucket: BucketStat
   const paths: string[] = [];
   for (const [i, want] of requested.entries()) {
     if (i > 0 && want.partNumber <= requested[i - 1].partNumber) {
-      throw new S3Error('InvalidPartOrder', 400, 'The list of parts was not in ascending order. Parts must be ordered by part number.', { UploadId: uploadId });
+      throw new S3Error(
+        'InvalidPartOrder',
+        400,
+        'The list of parts was not in ascending order. Parts must be ordered by part number.',
+        { UploadId: uploadId },
+      );
     }
     const have = stored.get(want.partNumber);
     const etag = want.etag.startsWith('"') ? want.etag : `"${want.etag}"`;
     if (!have || have.etag !== etag) {
-      throw new S3Error('InvalidPart', 400, 'One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part\'s entity tag.', {
-        UploadId: uploadId,
-        PartNumber: String(want.partNumber),
-        ETag: want.etag,
-      });
+      throw new S3Error(
+        'InvalidPart',
+        400,
+        "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.",
+        {
+          UploadId: uploadId,
+          PartNumber: String(want.partNumber),
+          ETag: want.etag,
+        },
+      );
     }
     if (i < requested.length - 1 && have.size < MIN_PART_BYTES) {
-      throw new S3Error('EntityTooSmall', 400, 'Your proposed upload is smaller than the minimum allowed object size.', {
-        ProposedSize: String(have.size),
-        MinSizeAllowed: String(MIN_PART_BYTES),
-        PartNumber: String(want.partNumber),
-        ETag: want.etag,
-      });
+      throw new S3Error(
+        'EntityTooSmall',
+        400,
+        'Your proposed upload is smaller than the minimum allowed object size.',
+        {
+          ProposedSize: String(have.size),
+          MinSizeAllowed: String(MIN_PART_BYTES),
+          PartNumber: String(want.partNumber),
+          ETag: want.etag,
+        },
+      );
     }
     md5s.push(Buffer.from(have.etag.slice(1, -1), 'hex'));
     paths.push(join(dir, `part-${String(want.partNumber).padStart(5, '0')}`));
@@ -176,7 +235,12 @@ export async function completeMultipartUpload(ctx: S3Context, bucket: BucketStat
   const host = ctx.req.headers.host ?? '127.0.0.1';
   xml(
     ctx,
-    renderXml('CompleteMultipartUploadResult', { Location: `http://${host}/${ctx.bucket}/${encodeURI(ctx.key)}`, Bucket: ctx.bucket, Key: ctx.key, ETag: meta.etag }),
+    renderXml('CompleteMultipartUploadResult', {
+      Location: `http://${host}/${ctx.bucket}/${encodeURI(ctx.key)}`,
+      Bucket: ctx.bucket,
+      Key: ctx.key,
+      ETag: meta.etag,
+    }),
     storageHeaders(bucket, meta),
   );
 }

@@ -18,7 +18,13 @@ import type { S3Context } from './s3-context';
 import { S3Error, s3Errors } from './s3-error';
 
 /** Representation headers stored with the object and sent back on GET/HEAD. */
-const STORED_HEADERS = ['cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'];
+const STORED_HEADERS = [
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'expires',
+];
 /** Canned ACLs that make an object public (blocked by BlockPublicAcls). */
 const PUBLIC_ACLS = ['public-read', 'public-read-write', 'authenticated-read'];
 
@@ -33,7 +39,10 @@ export function newVersionId(): string {
 }
 
 /** User metadata (`x-amz-meta-*`) and stored representation headers of an upload request. */
-export function uploadHeaders(req: IncomingMessage): { userMetadata: Record<string, string>; headers: Record<string, string> } {
+export function uploadHeaders(req: IncomingMessage): {
+  userMetadata: Record<string, string>;
+  headers: Record<string, string>;
+} {
   const userMetadata: Record<string, string> = {};
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
@@ -41,7 +50,14 @@ export function uploadHeaders(req: IncomingMessage): { userMetadata: Record<stri
     if (name.startsWith('x-amz-meta-')) userMetadata[name.slice('x-amz-meta-'.length)] = value;
     if (STORED_HEADERS.includes(name)) {
       // aws-chunked is transfer framing, not a property of the object.
-      const kept = name === 'content-encoding' ? value.split(',').map(s => s.trim()).filter(s => s !== 'aws-chunked').join(',') : value;
+      const kept =
+        name === 'content-encoding'
+          ? value
+              .split(',')
+              .map(s => s.trim())
+              .filter(s => s !== 'aws-chunked')
+              .join(',')
+          : value;
       if (kept !== '') headers[name] = kept;
     }
   }
@@ -49,12 +65,17 @@ export function uploadHeaders(req: IncomingMessage): { userMetadata: Record<stri
 }
 
 /** Headers that say how the bucket stores objects (SSE, version id). */
-export function storageHeaders(bucket: BucketState, meta: Pick<ObjectMeta, 'versionId'> | undefined): Record<string, string> {
+export function storageHeaders(
+  bucket: BucketState,
+  meta: Pick<ObjectMeta, 'versionId'> | undefined,
+): Record<string, string> {
   const out: Record<string, string> = {};
   if (bucket.encryption) {
     out['x-amz-server-side-encryption'] = bucket.encryption.algorithm;
-    if (bucket.encryption.kmsKeyId) out['x-amz-server-side-encryption-aws-kms-key-id'] = bucket.encryption.kmsKeyId;
-    if (bucket.encryption.bucketKeyEnabled) out['x-amz-server-side-encryption-bucket-key-enabled'] = 'true';
+    if (bucket.encryption.kmsKeyId)
+      out['x-amz-server-side-encryption-aws-kms-key-id'] = bucket.encryption.kmsKeyId;
+    if (bucket.encryption.bucketKeyEnabled)
+      out['x-amz-server-side-encryption-bucket-key-enabled'] = 'true';
   }
   if (meta?.versionId) out['x-amz-version-id'] = meta.versionId;
   return out;
@@ -67,16 +88,23 @@ export function storageHeaders(bucket: BucketState, meta: Pick<ObjectMeta, 'vers
  */
 export function refusePublicAcl(bucket: BucketState, req: IncomingMessage): void {
   const acl = header(req, 'x-amz-acl');
-  if (acl && acl !== 'bucket-owner-full-control' && bucket.objectOwnership === 'BucketOwnerEnforced') {
+  if (
+    acl &&
+    acl !== 'bucket-owner-full-control' &&
+    bucket.objectOwnership === 'BucketOwnerEnforced'
+  ) {
     throw new S3Error('AccessControlListNotSupported', 400, 'The bucket does not allow ACLs');
   }
   if (acl && PUBLIC_ACLS.includes(acl) && bucket.publicAccessBlock?.blockPublicAcls) {
-    throw s3Errors.accessDenied(`Access Denied: the bucket's public access block refuses the canned ACL ${acl}`);
+    throw s3Errors.accessDenied(
+      `Access Denied: the bucket's public access block refuses the canned ACL ${acl}`,
+    );
   }
 }
 
 export async function putObject(ctx: S3Context, bucket: BucketState): Promise<void> {
-  if (header(ctx.req, 'x-amz-copy-source') !== undefined) throw s3Errors.notImplemented('CopyObject (x-amz-copy-source)');
+  if (header(ctx.req, 'x-amz-copy-source') !== undefined)
+    throw s3Errors.notImplemented('CopyObject (x-amz-copy-source)');
   refusePublicAcl(bucket, ctx.req);
   const body = readUploadBody(ctx.req, ctx.identity.payloadHash);
   const staged = await ctx.store.stage(ctx.req, chunk => body.observe(chunk), body.decoders);
@@ -107,11 +135,21 @@ function preconditionStatus(req: IncomingMessage, meta: ObjectMeta): 304 | 412 |
   const ifNoneMatch = header(req, 'if-none-match');
   const modified = Date.parse(meta.lastModified);
   const etags = (v: string) => v.split(',').map(s => s.trim());
-  if (ifMatch !== undefined && !etags(ifMatch).some(e => e === '*' || e === meta.etag || `"${e}"` === meta.etag)) return 412;
+  if (
+    ifMatch !== undefined &&
+    !etags(ifMatch).some(e => e === '*' || e === meta.etag || `"${e}"` === meta.etag)
+  )
+    return 412;
   const ifUnmodified = header(req, 'if-unmodified-since');
-  if (ifMatch === undefined && ifUnmodified !== undefined && modified > Date.parse(ifUnmodified) + 999) return 412;
+  if (
+    ifMatch === undefined &&
+    ifUnmodified !== undefined &&
+    modified > Date.parse(ifUnmodified) + 999
+  )
+    return 412;
   if (ifNoneMatch !== undefined) {
-    if (etags(ifNoneMatch).some(e => e === '*' || e === meta.etag || `"${e}"` === meta.etag)) return 304;
+    if (etags(ifNoneMatch).some(e => e === '*' || e === meta.etag || `"${e}"` === meta.etag))
+      return 304;
   } else {
     const ifModified = header(req, 'if-modified-since');
     if (ifModified !== undefined && modified <= Date.parse(ifModified) + 999) return 304;
@@ -138,18 +176,35 @@ function existing(ctx: S3Context): ObjectMeta {
   const versionId = ctx.query.get('versionId');
   // Only the current version is kept locally (see README); older ids are answered as S3 does
   // for a version that does not exist.
-  if (versionId !== null && versionId !== meta.versionId && !(versionId === 'null' && meta.versionId === undefined)) {
-    throw new S3Error('NoSuchVersion', 404, 'The specified version does not exist.', { Key: ctx.key, VersionId: versionId });
+  if (
+    versionId !== null &&
+    versionId !== meta.versionId &&
+    !(versionId === 'null' && meta.versionId === undefined)
+  ) {
+    throw new S3Error('NoSuchVersion', 404, 'The specified version does not exist.', {
+      Key: ctx.key,
+      VersionId: versionId,
+    });
   }
   return meta;
 }
 
 /** GET and HEAD share everything but the body. */
-export async function getObject(ctx: S3Context, bucket: BucketState, withBody: boolean): Promise<void> {
+export async function getObject(
+  ctx: S3Context,
+  bucket: BucketState,
+  withBody: boolean,
+): Promise<void> {
   const meta = existing(ctx);
   const headers = objectHeaders(bucket, meta);
   const precondition = preconditionStatus(ctx.req, meta);
-  if (precondition === 412) throw new S3Error('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-Match' });
+  if (precondition === 412)
+    throw new S3Error(
+      'PreconditionFailed',
+      412,
+      'At least one of the pre-conditions you specified did not hold',
+      { Condition: 'If-Match' },
+    );
   if (precondition === 304) {
     ctx.res.writeHead(304, { ETag: meta.etag, 'Last-Modified': headers['Last-Modified'] }).end();
     return;
@@ -188,7 +243,13 @@ export async function getObject(ctx: S3Context, bucket: BucketState, withBody: b
  */
 const SINGLE_READ_MAX_BYTES = 1024 * 1024;
 
-async function sendFile(store: S3Context['store'], path: string, start: number, end: number, res: ServerResponse): Promise<void> {
+async function sendFile(
+  store: S3Context['store'],
+  path: string,
+  start: number,
+  end: number,
+  res: ServerResponse,
+): Promise<void> {
   const length = end - start + 1;
   if (length <= SINGLE_READ_MAX_BYTES) {
     res.end(await store.openFiles.read(path, start, length));

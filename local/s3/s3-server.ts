@@ -27,7 +27,12 @@ import { ObjectStore, type BucketState } from './object-store';
 import { createBucket, headBucket, listBuckets, listObjectsV2 } from './s3-bucket-handlers';
 import type { S3Context } from './s3-context';
 import { S3Error, s3Errors } from './s3-error';
-import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, uploadPart } from './s3-multipart-handlers';
+import {
+  abortMultipartUpload,
+  completeMultipartUpload,
+  createMultipartUpload,
+  uploadPart,
+} from './s3-multipart-handlers';
 import { deleteObject, getObject, putObject } from './s3-object-handlers';
 import type { S3ServerOptions } from './s3-server-options';
 import { S3_XMLNS, escapeXml, renderXml } from './s3-xml';
@@ -51,7 +56,11 @@ function s3ErrorOf(error: SigV4Error, presigned: boolean): S3Error {
     case 'WrongService':
       return presigned
         ? new S3Error('AuthorizationQueryParametersError', 400, error.message)
-        : new S3Error('AuthorizationHeaderMalformed', 400, `The authorization header is malformed; ${error.message}`);
+        : new S3Error(
+            'AuthorizationHeaderMalformed',
+            400,
+            `The authorization header is malformed; ${error.message}`,
+          );
     case 'WrongRegion':
       return new S3Error(
         presigned ? 'AuthorizationQueryParametersError' : 'AuthorizationHeaderMalformed',
@@ -60,11 +69,21 @@ function s3ErrorOf(error: SigV4Error, presigned: boolean): S3Error {
         { Region: d.Region ?? '' },
       );
     case 'InvalidAccessKeyId':
-      return new S3Error('InvalidAccessKeyId', 403, 'The AWS Access Key Id you provided does not exist in our records.', d);
+      return new S3Error(
+        'InvalidAccessKeyId',
+        403,
+        'The AWS Access Key Id you provided does not exist in our records.',
+        d,
+      );
     case 'SignatureDoesNotMatch':
       return new S3Error('SignatureDoesNotMatch', 403, error.message, d);
     case 'RequestTimeTooSkewed':
-      return new S3Error('RequestTimeTooSkewed', 403, 'The difference between the request time and the current time is too large.', d);
+      return new S3Error(
+        'RequestTimeTooSkewed',
+        403,
+        'The difference between the request time and the current time is too large.',
+        d,
+      );
     case 'RequestExpired':
       return new S3Error('AccessDenied', 403, 'Request has expired', d);
   }
@@ -73,7 +92,8 @@ function s3ErrorOf(error: SigV4Error, presigned: boolean): S3Error {
 /** IAM action of a routed request, for bucket policy evaluation. */
 function iamAction(method: string, key: string, query: URLSearchParams): string {
   if (key === '') return method === 'PUT' ? 's3:CreateBucket' : 's3:ListBucket';
-  if (method === 'DELETE') return query.has('uploadId') ? 's3:AbortMultipartUpload' : 's3:DeleteObject';
+  if (method === 'DELETE')
+    return query.has('uploadId') ? 's3:AbortMultipartUpload' : 's3:DeleteObject';
   if (method === 'GET' || method === 'HEAD') return 's3:GetObject';
   return 's3:PutObject';
 }
@@ -89,7 +109,11 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   const now = options.now ?? Date.now;
   const log = options.logger;
 
-  async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+  ): Promise<void> {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const rawPath = q < 0 ? url : url.slice(0, q);
@@ -99,7 +123,13 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     try {
       identity = verifySigV4(
         { method: req.method ?? 'GET', url, headers: req.headers },
-        { service: 's3', region: options.region, credentials: options.credentials, now, doubleEncodePath: false },
+        {
+          service: 's3',
+          region: options.region,
+          credentials: options.credentials,
+          now,
+          doubleEncodePath: false,
+        },
       );
     } catch (error) {
       if (error instanceof SigV4Error) throw s3ErrorOf(error, presigned);
@@ -108,11 +138,26 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     const slash = rawPath.indexOf('/', 1);
     const bucketName = decodeURIComponent(slash < 0 ? rawPath.slice(1) : rawPath.slice(1, slash));
     const key = slash < 0 ? '' : decodeURIComponent(rawPath.slice(slash + 1));
-    const ctx: S3Context = { req, res, store, identity, bucket: bucketName, key, query, requestId, region: options.region, now };
+    const ctx: S3Context = {
+      req,
+      res,
+      store,
+      identity,
+      bucket: bucketName,
+      key,
+      query,
+      requestId,
+      region: options.region,
+      now,
+    };
     const method = req.method ?? 'GET';
     if (bucketName === '') {
       if (method === 'GET') return listBuckets(ctx);
-      throw new S3Error('MethodNotAllowed', 405, `The specified method ${method} is not allowed against this resource.`);
+      throw new S3Error(
+        'MethodNotAllowed',
+        405,
+        `The specified method ${method} is not allowed against this resource.`,
+      );
     }
     if (key === '' && method === 'PUT') return createBucket(ctx);
     const bucket = store.bucket(bucketName);
@@ -122,7 +167,13 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     return objectRequest(ctx, bucket, method);
   }
 
-  function checkPolicy(bucket: BucketState, req: IncomingMessage, method: string, key: string, query: URLSearchParams): void {
+  function checkPolicy(
+    bucket: BucketState,
+    req: IncomingMessage,
+    method: string,
+    key: string,
+    query: URLSearchParams,
+  ): void {
     if (!bucket.policy) return;
     const secureTransport =
       (req.socket as { encrypted?: boolean }).encrypted === true ||
@@ -132,7 +183,10 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
       resource: key === '' ? `arn:aws:s3:::${bucket.name}` : `arn:aws:s3:::${bucket.name}/${key}`,
       secureTransport,
     });
-    if (sid !== undefined) throw s3Errors.accessDenied(`Access Denied (explicit deny in the bucket policy, statement ${sid})`);
+    if (sid !== undefined)
+      throw s3Errors.accessDenied(
+        `Access Denied (explicit deny in the bucket policy, statement ${sid})`,
+      );
   }
 
   function bucketRequest(ctx: S3Context, bucket: BucketState, method: string): void {
@@ -143,7 +197,9 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
       ctx.res.writeHead(200, { 'Content-Type': 'application/xml' }).end(body);
       return;
     }
-    throw s3Errors.notImplemented(`${method} on a bucket with query "${ctx.query.toString()}" (ListObjectsV2 needs list-type=2)`);
+    throw s3Errors.notImplemented(
+      `${method} on a bucket with query "${ctx.query.toString()}" (ListObjectsV2 needs list-type=2)`,
+    );
   }
 
   async function objectRequest(ctx: S3Context, bucket: BucketState, method: string): Promise<void> {
@@ -162,15 +218,26 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
         if (uploadId !== null) return completeMultipartUpload(ctx, bucket, uploadId);
         throw s3Errors.notImplemented('POST on an object without ?uploads or ?uploadId');
       default:
-        throw new S3Error('MethodNotAllowed', 405, `The specified method ${method} is not allowed against this resource.`);
+        throw new S3Error(
+          'MethodNotAllowed',
+          405,
+          `The specified method ${method} is not allowed against this resource.`,
+        );
     }
   }
 
-  function sendError(req: IncomingMessage, res: ServerResponse, requestId: string, error: unknown): void {
-    const s3 = error instanceof S3Error
-      ? error
-      : new S3Error('InternalError', 500, 'We encountered an internal error. Please try again.');
-    if (!(error instanceof S3Error)) log?.error({ service: 's3', err: error, url: req.url }, 'S3 request failed');
+  function sendError(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    error: unknown,
+  ): void {
+    const s3 =
+      error instanceof S3Error
+        ? error
+        : new S3Error('InternalError', 500, 'We encountered an internal error. Please try again.');
+    if (!(error instanceof S3Error))
+      log?.error({ service: 's3', err: error, url: req.url }, 'S3 request failed');
     if (res.headersSent) {
       res.destroy();
       return;
@@ -179,8 +246,24 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     if (req.method === 'HEAD') {
       res.writeHead(s3.status, headers).end();
     } else {
-      const body = renderXml('Error', { Code: s3.code, Message: s3.message, ...s3.details, RequestId: requestId, HostId: requestId }, undefined);
-      res.writeHead(s3.status, { ...headers, 'Content-Type': 'application/xml', 'Content-Length': String(Buffer.byteLength(body)) }).end(body);
+      const body = renderXml(
+        'Error',
+        {
+          Code: s3.code,
+          Message: s3.message,
+          ...s3.details,
+          RequestId: requestId,
+          HostId: requestId,
+        },
+        undefined,
+      );
+      res
+        .writeHead(s3.status, {
+          ...headers,
+          'Content-Type': 'application/xml',
+          'Content-Length': String(Buffer.byteLength(body)),
+        })
+        .end(body);
     }
     // An unread upload body would otherwise hold the socket; Connection: close ends it.
     req.resume();

@@ -25,7 +25,12 @@ export function s3Service(options: S3ServiceOptions = {}): LocalService {
         logger: ctx.log,
       });
       try {
-        await applyS3Declarations(server.store, ctx.applied.blocks, ctx.applied.attributes, message => ctx.log.warn({ service: 's3' }, message));
+        await applyS3Declarations(
+          server.store,
+          ctx.applied.blocks,
+          ctx.applied.attributes,
+          message => ctx.log.warn({ service: 's3' }, message),
+        );
       } catch (error) {
         await server.close();
         throw error;

@@ -8,20 +8,35 @@ export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, ch =>
-    ch === '&' ? '&amp;' : ch === '<' ? '&lt;' : ch === '>' ? '&gt;' : ch === '"' ? '&quot;' : '&apos;',
+    ch === '&'
+      ? '&amp;'
+      : ch === '<'
+        ? '&lt;'
+        : ch === '>'
+          ? '&gt;'
+          : ch === '"'
+            ? '&quot;'
+            : '&apos;',
   );
 }
 
 function unescapeXml(text: string): string {
   return text.replace(/&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);/g, (_m, name: string) => {
     switch (name) {
-      case 'amp': return '&';
-      case 'lt': return '<';
-      case 'gt': return '>';
-      case 'quot': return '"';
-      case 'apos': return "'";
+      case 'amp':
+        return '&';
+      case 'lt':
+        return '<';
+      case 'gt':
+        return '>';
+      case 'quot':
+        return '"';
+      case 'apos':
+        return "'";
       default:
-        return String.fromCodePoint(name.startsWith('#x') ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10));
+        return String.fromCodePoint(
+          name.startsWith('#x') ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10),
+        );
     }
   });
 }
@@ -46,7 +61,11 @@ function renderChildren(node: XmlNode): string {
 }
 
 /** A complete document: declaration plus one root element (with S3's namespace unless told). */
-export function renderXml(root: string, body: XmlNode, xmlns: string | undefined = S3_XMLNS): string {
+export function renderXml(
+  root: string,
+  body: XmlNode,
+  xmlns: string | undefined = S3_XMLNS,
+): string {
   const ns = xmlns ? ` xmlns="${xmlns}"` : '';
   return `<?xml version="1.0" encoding="UTF-8"?>\n<${root}${ns}>${renderChildren(body)}</${root}>`;
 }

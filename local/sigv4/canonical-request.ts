@@ -123,7 +123,11 @@ export function buildCanonicalRequest(parts: {
 }
 
 /** `AWS4-HMAC-SHA256\n<amz-date>\n<scope>\n<hex sha256 of the canonical request>`. */
-export function buildStringToSign(amzDate: string, scope: string, canonicalRequest: string): string {
+export function buildStringToSign(
+  amzDate: string,
+  scope: string,
+  canonicalRequest: string,
+): string {
   const hash = createHash('sha256').update(canonicalRequest, 'utf8').digest('hex');
   return `${SIGV4_ALGORITHM}\n${amzDate}\n${scope}\n${hash}`;
 }
@@ -133,7 +137,12 @@ const signingKeys = new Map<string, Buffer>();
 const MAX_CACHED_SIGNING_KEYS = 64;
 
 /** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"). */
-export function deriveSigningKey(secret: string, date: string, region: string, service: string): Buffer {
+export function deriveSigningKey(
+  secret: string,
+  date: string,
+  region: string,
+  service: string,
+): Buffer {
   const cacheKey = `${secret}\n${date}\n${region}\n${service}`;
   const cached = signingKeys.get(cacheKey);
   if (cached) return cached;

@@ -2,5 +2,11 @@
 // WebSocket URLs). Signing is left out: clients sign with the official SDKs.
 export { verifySigV4, secretLookup, parseAmzDate, formatAmzDate } from './verify-sigv4';
 export { SigV4Error, type SigV4ErrorCode } from './sigv4-error';
-export type { SigV4Credentials, SigV4Identity, SigV4Request, SigV4VerifyOptions, SecretLookup } from './sigv4-options';
+export type {
+  SigV4Credentials,
+  SigV4Identity,
+  SigV4Request,
+  SigV4VerifyOptions,
+  SecretLookup,
+} from './sigv4-options';
 export { EMPTY_SHA256, uriEncode } from './canonical-request';

@@ -21,7 +21,12 @@ import {
   type QueryParameter,
 } from './canonical-request';
 import { SigV4Error } from './sigv4-error';
-import type { SecretLookup, SigV4Identity, SigV4Request, SigV4VerifyOptions } from './sigv4-options';
+import type {
+  SecretLookup,
+  SigV4Identity,
+  SigV4Request,
+  SigV4VerifyOptions,
+} from './sigv4-options';
 
 /** AWS allows 15 minutes between the signing time and its own clock. */
 const DEFAULT_MAX_SKEW_MS = 15 * 60 * 1000;
@@ -69,7 +74,13 @@ export function secretLookup(credentials: SigV4VerifyOptions['credentials']): Se
 const lookups = new WeakMap<SigV4VerifyOptions['credentials'], SecretLookup>();
 
 /** Refuse a presigned URL used after `X-Amz-Date + X-Amz-Expires` or signed too far ahead. */
-function checkPresignedTime(amzDate: string, signedAtMs: number, expiresSeconds: number, now: number, maxSkewMs: number): number {
+function checkPresignedTime(
+  amzDate: string,
+  signedAtMs: number,
+  expiresSeconds: number,
+  now: number,
+  maxSkewMs: number,
+): number {
   const expiresAtMs = signedAtMs + expiresSeconds * 1000;
   if (now > expiresAtMs) {
     throw new SigV4Error('RequestExpired', 'Request has expired', {
@@ -79,16 +90,32 @@ function checkPresignedTime(amzDate: string, signedAtMs: number, expiresSeconds:
     });
   }
   if (signedAtMs - now > maxSkewMs) {
-    throw new SigV4Error('RequestTimeTooSkewed', 'presigned URL is signed in the future beyond the allowed clock skew', {
-      RequestTime: amzDate,
-      ServerTime: formatAmzDate(now),
-    });
+    throw new SigV4Error(
+      'RequestTimeTooSkewed',
+      'presigned URL is signed in the future beyond the allowed clock skew',
+      {
+        RequestTime: amzDate,
+        ServerTime: formatAmzDate(now),
+      },
+    );
   }
   return expiresAtMs;
 }
 
-function presignedCacheKey(request: SigV4Request, options: SigV4VerifyOptions, payloadHash: string | undefined): string {
-  return [options.service, options.region, options.doubleEncodePath ?? true, (options.unsignedQueryParameters ?? []).join(','), payloadHash ?? '', request.method, request.url].join('\n');
+function presignedCacheKey(
+  request: SigV4Request,
+  options: SigV4VerifyOptions,
+  payloadHash: string | undefined,
+): string {
+  return [
+    options.service,
+    options.region,
+    options.doubleEncodePath ?? true,
+    (options.unsignedQueryParameters ?? []).join(','),
+    payloadHash ?? '',
+    request.method,
+    request.url,
+  ].join('\n');
 }
 
 /** `20250102T030405Z` → epoch milliseconds, or NaN when malformed. */
@@ -100,7 +127,10 @@ export function parseAmzDate(value: string): number {
 
 /** Render epoch milliseconds as `X-Amz-Date` (used in error details). */
 export function formatAmzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 function headerValue(request: SigV4Request, name: string): string | undefined {
@@ -108,7 +138,10 @@ function headerValue(request: SigV4Request, name: string): string | undefined {
   return typeof v === 'string' ? v : v?.[0];
 }
 
-function parseCredential(value: string, where: string): Omit<SignatureParts, 'signedHeaders' | 'signature' | 'amzDate'> {
+function parseCredential(
+  value: string,
+  where: string,
+): Omit<SignatureParts, 'signedHeaders' | 'signature' | 'amzDate'> {
   const parts = value.split('/');
   if (parts.length !== 5 || parts[4] !== 'aws4_request' || !/^\d{8}$/.test(parts[1])) {
     throw new SigV4Error(
@@ -142,7 +175,10 @@ function parseAuthorizationHeader(header: string, request: SigV4Request): Signat
   }
   const amzDate = headerValue(request, 'x-amz-date');
   if (!amzDate) {
-    throw new SigV4Error('MalformedAuthorization', 'header x-amz-date is missing from a SigV4-signed request');
+    throw new SigV4Error(
+      'MalformedAuthorization',
+      'header x-amz-date is missing from a SigV4-signed request',
+    );
   }
   return {
     ...parseCredential(credential, 'Authorization header'),
@@ -157,20 +193,38 @@ function queryValue(params: readonly QueryParameter[], name: string): string | u
   return undefined;
 }
 
-const PRESIGNED_REQUIRED = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Signature'];
+const PRESIGNED_REQUIRED = [
+  'X-Amz-Algorithm',
+  'X-Amz-Credential',
+  'X-Amz-Date',
+  'X-Amz-SignedHeaders',
+  'X-Amz-Signature',
+];
 
-function parsePresignedQuery(params: readonly QueryParameter[]): SignatureParts & { expiresSeconds: number } {
+function parsePresignedQuery(
+  params: readonly QueryParameter[],
+): SignatureParts & { expiresSeconds: number } {
   const missing = PRESIGNED_REQUIRED.filter(name => queryValue(params, name) === undefined);
   if (missing.length > 0) {
-    throw new SigV4Error('MalformedAuthorization', `presigned URL: query parameters missing: ${missing.join(', ')}`);
+    throw new SigV4Error(
+      'MalformedAuthorization',
+      `presigned URL: query parameters missing: ${missing.join(', ')}`,
+    );
   }
   const algorithm = queryValue(params, 'X-Amz-Algorithm');
   if (algorithm !== SIGV4_ALGORITHM) {
-    throw new SigV4Error('MalformedAuthorization', `presigned URL: X-Amz-Algorithm must be ${SIGV4_ALGORITHM}, got "${algorithm}"`);
+    throw new SigV4Error(
+      'MalformedAuthorization',
+      `presigned URL: X-Amz-Algorithm must be ${SIGV4_ALGORITHM}, got "${algorithm}"`,
+    );
   }
   const expiresRaw = queryValue(params, 'X-Amz-Expires') ?? String(MAX_PRESIGNED_EXPIRES_SECONDS);
   const expiresSeconds = Number(expiresRaw);
-  if (!/^\d+$/.test(expiresRaw) || expiresSeconds < 1 || expiresSeconds > MAX_PRESIGNED_EXPIRES_SECONDS) {
+  if (
+    !/^\d+$/.test(expiresRaw) ||
+    expiresSeconds < 1 ||
+    expiresSeconds > MAX_PRESIGNED_EXPIRES_SECONDS
+  ) {
     throw new SigV4Error(
       'MalformedAuthorization',
       `presigned URL: X-Amz-Expires must be an integer from 1 to ${MAX_PRESIGNED_EXPIRES_SECONDS}, got "${expiresRaw}"`,
@@ -195,7 +249,11 @@ function parsePresignedQuery(params: readonly QueryParameter[]): SignatureParts 
  * @returns who signed and when.
  * @throws {@link SigV4Error} with the reason, in the order AWS checks: form, scope, key, time, signature.
  */
-export function verifySigV4(request: SigV4Request, options: SigV4VerifyOptions, payloadHash?: string): SigV4Identity {
+export function verifySigV4(
+  request: SigV4Request,
+  options: SigV4VerifyOptions,
+  payloadHash?: string,
+): SigV4Identity {
   const maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
   // Reuse of a presigned URL already verified: same signed inputs, same secret → same answer;
   // only the time checks depend on the moment of use.
@@ -204,7 +262,13 @@ export function verifySigV4(request: SigV4Request, options: SigV4VerifyOptions, 
     if (hit && secretLookup(options.credentials)(hit.identity.accessKeyId) === hit.secret) {
       const block = canonicalHeaders(request.headers, hit.identity.signedHeaders);
       if ('block' in block && block.block === hit.headersBlock) {
-        checkPresignedTime(hit.identity.amzDate, hit.identity.signedAtMs, hit.expiresSeconds, (options.now ?? Date.now)(), maxSkewMs);
+        checkPresignedTime(
+          hit.identity.amzDate,
+          hit.identity.signedAtMs,
+          hit.expiresSeconds,
+          (options.now ?? Date.now)(),
+          maxSkewMs,
+        );
         return hit.identity;
       }
     }
@@ -213,16 +277,24 @@ export function verifySigV4(request: SigV4Request, options: SigV4VerifyOptions, 
   const rawPath = qIndex < 0 ? request.url : request.url.slice(0, qIndex);
   const params = parseQuery(qIndex < 0 ? '' : request.url.slice(qIndex + 1));
   const authorization = headerValue(request, 'authorization');
-  const presigned = authorization === undefined && queryValue(params, 'X-Amz-Signature') !== undefined;
+  const presigned =
+    authorization === undefined && queryValue(params, 'X-Amz-Signature') !== undefined;
   if (authorization === undefined && !presigned) {
-    throw new SigV4Error('MissingAuthentication', 'request carries no Authorization header and no X-Amz-Signature query parameter');
+    throw new SigV4Error(
+      'MissingAuthentication',
+      'request carries no Authorization header and no X-Amz-Signature query parameter',
+    );
   }
   const presignedParts = presigned ? parsePresignedQuery(params) : undefined;
-  const parts: SignatureParts = presignedParts ?? parseAuthorizationHeader(authorization ?? '', request);
+  const parts: SignatureParts =
+    presignedParts ?? parseAuthorizationHeader(authorization ?? '', request);
 
   const signedAtMs = parseAmzDate(parts.amzDate);
   if (Number.isNaN(signedAtMs)) {
-    throw new SigV4Error('MalformedAuthorization', `X-Amz-Date must be YYYYMMDDTHHMMSSZ, got "${parts.amzDate}"`);
+    throw new SigV4Error(
+      'MalformedAuthorization',
+      `X-Amz-Date must be YYYYMMDDTHHMMSSZ, got "${parts.amzDate}"`,
+    );
   }
   if (parts.amzDate.slice(0, 8) !== parts.date) {
     throw new SigV4Error(
@@ -231,41 +303,69 @@ export function verifySigV4(request: SigV4Request, options: SigV4VerifyOptions, 
     );
   }
   if (parts.region !== options.region) {
-    throw new SigV4Error('WrongRegion', `the region '${parts.region}' is wrong; expecting '${options.region}'`, {
-      Region: options.region,
-    });
+    throw new SigV4Error(
+      'WrongRegion',
+      `the region '${parts.region}' is wrong; expecting '${options.region}'`,
+      {
+        Region: options.region,
+      },
+    );
   }
   if (parts.service !== options.service) {
-    throw new SigV4Error('WrongService', `credential should be scoped to correct service: '${options.service}', got '${parts.service}'`);
+    throw new SigV4Error(
+      'WrongService',
+      `credential should be scoped to correct service: '${options.service}', got '${parts.service}'`,
+    );
   }
   const secret = secretLookup(options.credentials)(parts.accessKeyId);
   if (secret === undefined) {
-    throw new SigV4Error('InvalidAccessKeyId', `the access key id "${parts.accessKeyId}" is not one of the configured credentials`, {
-      AWSAccessKeyId: parts.accessKeyId,
-    });
+    throw new SigV4Error(
+      'InvalidAccessKeyId',
+      `the access key id "${parts.accessKeyId}" is not one of the configured credentials`,
+      {
+        AWSAccessKeyId: parts.accessKeyId,
+      },
+    );
   }
 
   const now = (options.now ?? Date.now)();
   let expiresAtMs: number | undefined;
   if (presignedParts) {
-    expiresAtMs = checkPresignedTime(parts.amzDate, signedAtMs, presignedParts.expiresSeconds, now, maxSkewMs);
+    expiresAtMs = checkPresignedTime(
+      parts.amzDate,
+      signedAtMs,
+      presignedParts.expiresSeconds,
+      now,
+      maxSkewMs,
+    );
   } else if (Math.abs(now - signedAtMs) > maxSkewMs) {
-    throw new SigV4Error('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', {
-      RequestTime: parts.amzDate,
-      ServerTime: formatAmzDate(now),
-      MaxAllowedSkewMilliseconds: String(maxSkewMs),
-    });
+    throw new SigV4Error(
+      'RequestTimeTooSkewed',
+      'The difference between the request time and the current time is too large.',
+      {
+        RequestTime: parts.amzDate,
+        ServerTime: formatAmzDate(now),
+        MaxAllowedSkewMilliseconds: String(maxSkewMs),
+      },
+    );
   }
 
   const headers = canonicalHeaders(request.headers, parts.signedHeaders);
   if ('missing' in headers) {
-    throw new SigV4Error('SignatureDoesNotMatch', `signed header "${headers.missing}" is not present in the request`);
+    throw new SigV4Error(
+      'SignatureDoesNotMatch',
+      `signed header "${headers.missing}" is not present in the request`,
+    );
   }
-  const hash = payloadHash
-    ?? (presigned
+  const hash =
+    payloadHash ??
+    (presigned
       ? (queryValue(params, 'X-Amz-Content-Sha256') ?? 'UNSIGNED-PAYLOAD')
       : (headerValue(request, 'x-amz-content-sha256') ?? 'UNSIGNED-PAYLOAD'));
-  const unsigned = new Set(['X-Amz-Signature', ...(presigned ? (options.unsignedQueryParameters ?? []) : [])]);
+  const unsigned = new Set([
+    'X-Amz-Signature',
+    ...(presigned ? (options.unsignedQueryParameters ?? []) : []),
+  ]);
   const signedParams = presigned ? params.filter(p => !unsigned.has(p.name)) : params;
   const canonicalRequest = buildCanonicalRequest({
     method: request.method,
@@ -277,14 +377,21 @@ export function verifySigV4(request: SigV4Request, options: SigV4VerifyOptions, 
   });
   const scope = `${parts.date}/${parts.region}/${parts.service}/aws4_request`;
   const stringToSign = buildStringToSign(parts.amzDate, scope, canonicalRequest);
-  const expected = computeSignature(deriveSigningKey(secret, parts.date, parts.region, parts.service), stringToSign);
+  const expected = computeSignature(
+    deriveSigningKey(secret, parts.date, parts.region, parts.service),
+    stringToSign,
+  );
   const sent = Buffer.from(parts.signature, 'utf8');
   const computed = Buffer.from(expected, 'utf8');
   if (sent.length !== computed.length || !timingSafeEqual(sent, computed)) {
     throw new SigV4Error(
       'SignatureDoesNotMatch',
       'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
-      { AWSAccessKeyId: parts.accessKeyId, StringToSign: stringToSign, CanonicalRequest: canonicalRequest },
+      {
+        AWSAccessKeyId: parts.accessKeyId,
+        StringToSign: stringToSign,
+        CanonicalRequest: canonicalRequest,
+      },
     );
   }
   const verified: SigV4Identity = {

@@ -1,4 +1,11 @@
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+  type S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3Server, type S3Server } from '../s3/s3-server';
@@ -17,7 +24,10 @@ async function s3Error(promise: Promise<unknown>): Promise<S3ServiceException> {
 
 /** `<Code>` and `<Message>` of an S3 XML error body. */
 function xmlError(text: string): { code?: string; message?: string } {
-  return { code: /<Code>([^<]*)<\/Code>/.exec(text)?.[1], message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1] };
+  return {
+    code: /<Code>([^<]*)<\/Code>/.exec(text)?.[1],
+    message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1],
+  };
 }
 
 describe('local S3 authentication (SigV4, presigned URLs)', () => {
@@ -27,10 +37,21 @@ describe('local S3 authentication (SigV4, presigned URLs)', () => {
   let clockOffsetMs = 0;
 
   beforeAll(async () => {
-    server = await startS3Server({ stateDir: state.dir, region: REGION, credentials: [CREDENTIALS], now: () => Date.now() + clockOffsetMs });
+    server = await startS3Server({
+      stateDir: state.dir,
+      region: REGION,
+      credentials: [CREDENTIALS],
+      now: () => Date.now() + clockOffsetMs,
+    });
     await server.store.putBucket(BUCKET);
     s3 = s3Client(server.url);
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'firmware/app 1.4.0.bin', Body: 'firmware bytes' }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'firmware/app 1.4.0.bin',
+        Body: 'firmware bytes',
+      }),
+    );
   });
   afterAll(async () => {
     s3.destroy();
@@ -39,15 +60,23 @@ describe('local S3 authentication (SigV4, presigned URLs)', () => {
   });
 
   it('refuses an unknown access key with InvalidAccessKeyId', async () => {
-    const stranger = s3Client(server.url, { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: CREDENTIALS.secretAccessKey });
+    const stranger = s3Client(server.url, {
+      accessKeyId: 'AKIAUNKNOWN000000000',
+      secretAccessKey: CREDENTIALS.secretAccessKey,
+    });
     const error = await s3Error(stranger.send(new ListObjectsV2Command({ Bucket: BUCKET })));
     expect(error.name).toBe('InvalidAccessKeyId');
     expect(error.$metadata.httpStatusCode).toBe(403);
   });
 
   it('refuses a wrong secret with SignatureDoesNotMatch', async () => {
-    const forger = s3Client(server.url, { accessKeyId: CREDENTIALS.accessKeyId, secretAccessKey: 'not-the-secret' });
-    const error = await s3Error(forger.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'firmware/app 1.4.0.bin' })));
+    const forger = s3Client(server.url, {
+      accessKeyId: CREDENTIALS.accessKeyId,
+      secretAccessKey: 'not-the-secret',
+    });
+    const error = await s3Error(
+      forger.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'firmware/app 1.4.0.bin' })),
+    );
     expect(error.name).toBe('SignatureDoesNotMatch');
     expect(error.$metadata.httpStatusCode).toBe(403);
   });
@@ -67,7 +96,9 @@ describe('local S3 authentication (SigV4, presigned URLs)', () => {
   it('refuses a request whose clock is 20 minutes off with RequestTimeTooSkewed', async () => {
     clockOffsetMs = 20 * 60 * 1000;
     try {
-      const error = await s3Error(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'firmware/app 1.4.0.bin' })));
+      const error = await s3Error(
+        s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'firmware/app 1.4.0.bin' })),
+      );
       expect(error.$metadata.httpStatusCode).toBe(403);
     } finally {
       clockOffsetMs = 0;
@@ -75,7 +106,11 @@ describe('local S3 authentication (SigV4, presigned URLs)', () => {
   });
 
   it('serves a presigned GET to plain fetch, ranges included, and refuses it once expired', async () => {
-    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: 'firmware/app 1.4.0.bin' }), { expiresIn: 60 });
+    const url = await getSignedUrl(
+      s3,
+      new GetObjectCommand({ Bucket: BUCKET, Key: 'firmware/app 1.4.0.bin' }),
+      { expiresIn: 60 },
+    );
     const whole = await fetch(url);
     expect(whole.status).toBe(200);
     expect(await whole.text()).toBe('firmware bytes');
@@ -87,14 +122,21 @@ describe('local S3 authentication (SigV4, presigned URLs)', () => {
     try {
       const expired = await fetch(url);
       expect(expired.status).toBe(403);
-      expect(xmlError(await expired.text())).toEqual({ code: 'AccessDenied', message: 'Request has expired' });
+      expect(xmlError(await expired.text())).toEqual({
+        code: 'AccessDenied',
+        message: 'Request has expired',
+      });
     } finally {
       clockOffsetMs = 0;
     }
   });
 
   it('refuses a presigned URL whose key was changed with SignatureDoesNotMatch', async () => {
-    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: 'firmware/app 1.4.0.bin' }), { expiresIn: 60 });
+    const url = await getSignedUrl(
+      s3,
+      new GetObjectCommand({ Bucket: BUCKET, Key: 'firmware/app 1.4.0.bin' }),
+      { expiresIn: 60 },
+    );
     const tampered = await fetch(url.replace('app%201.4.0.bin', 'app%201.5.0.bin'));
     expect(tampered.status).toBe(403);
     expect(xmlError(await tampered.text()).code).toBe('SignatureDoesNotMatch');

@@ -4,7 +4,14 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startS3Server } from '../s3/s3-server';
 import { CREDENTIALS, REGION, s3Client, tempStateDir } from './utils/local-aws';
@@ -22,14 +29,24 @@ describe('local S3 durability', () => {
     const state = tempStateDir();
     cleanups.push(state.remove);
     const data = randomBytes(200_000);
-    const first = await startS3Server({ stateDir: state.dir, region: REGION, credentials: [CREDENTIALS] });
+    const first = await startS3Server({
+      stateDir: state.dir,
+      region: REGION,
+      credentials: [CREDENTIALS],
+    });
     await first.store.putBucket(BUCKET, { versioning: 'Enabled' });
     const s3a = s3Client(first.url);
-    const put = await s3a.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'kept.bin', Body: data }));
+    const put = await s3a.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'kept.bin', Body: data }),
+    );
     s3a.destroy();
     await first.close();
 
-    const second = await startS3Server({ stateDir: state.dir, region: REGION, credentials: [CREDENTIALS] });
+    const second = await startS3Server({
+      stateDir: state.dir,
+      region: REGION,
+      credentials: [CREDENTIALS],
+    });
     cleanups.push(() => second.close());
     const s3b = s3Client(second.url);
     cleanups.push(() => s3b.destroy());
@@ -42,21 +59,41 @@ describe('local S3 durability', () => {
   it('keeps metadata, index and data in agreement when one key is written by many clients at once', async () => {
     const state = tempStateDir();
     cleanups.push(state.remove);
-    const first = await startS3Server({ stateDir: state.dir, region: REGION, credentials: [CREDENTIALS] });
+    const first = await startS3Server({
+      stateDir: state.dir,
+      region: REGION,
+      credentials: [CREDENTIALS],
+    });
     await first.store.putBucket(BUCKET);
     const s3a = s3Client(first.url);
     const bodies = Array.from({ length: 12 }, () => randomBytes(50_000));
-    await Promise.all(bodies.map(Body => s3a.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'contended.bin', Body }))));
-    const served = Buffer.from(await (await s3a.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'contended.bin' }))).Body!.transformToByteArray());
+    await Promise.all(
+      bodies.map(Body =>
+        s3a.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'contended.bin', Body })),
+      ),
+    );
+    const served = Buffer.from(
+      await (
+        await s3a.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'contended.bin' }))
+      ).Body!.transformToByteArray(),
+    );
     expect(bodies.some(b => b.equals(served))).toBe(true);
     s3a.destroy();
     await first.close();
 
-    const second = await startS3Server({ stateDir: state.dir, region: REGION, credentials: [CREDENTIALS] });
+    const second = await startS3Server({
+      stateDir: state.dir,
+      region: REGION,
+      credentials: [CREDENTIALS],
+    });
     cleanups.push(() => second.close());
     const s3b = s3Client(second.url);
     cleanups.push(() => s3b.destroy());
-    const after = Buffer.from(await (await s3b.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'contended.bin' }))).Body!.transformToByteArray());
+    const after = Buffer.from(
+      await (
+        await s3b.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'contended.bin' }))
+      ).Body!.transformToByteArray(),
+    );
     expect(after.equals(served)).toBe(true);
     expect(readdirSync(join(state.dir, 's3', 'data'))).toHaveLength(1);
   });
@@ -64,9 +101,21 @@ describe('local S3 durability', () => {
   it('never shows a half-written object after the server is killed with SIGKILL mid-upload', async () => {
     const state = tempStateDir();
     cleanups.push(state.remove);
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, state.dir, REGION, CREDENTIALS.accessKeyId, CREDENTIALS.secretAccessKey], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        CHILD,
+        state.dir,
+        REGION,
+        CREDENTIALS.accessKeyId,
+        CREDENTIALS.secretAccessKey,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     cleanups.push(() => void child.kill('SIGKILL'));
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
@@ -85,7 +134,16 @@ describe('local S3 durability', () => {
 
     // Overwrite app.bin with a 32 MB streaming body; kill the server once 8 MB are on disk.
     const body = new PassThrough();
-    const upload = s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'app.bin', Body: body, ContentLength: 32 * 1024 * 1024 })).catch((e: Error) => e);
+    const upload = s3
+      .send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: 'app.bin',
+          Body: body,
+          ContentLength: 32 * 1024 * 1024,
+        }),
+      )
+      .catch((e: Error) => e);
     // A second upload, done while the first is still streaming, must survive the crash.
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'new.bin', Body: randomBytes(10) }));
     const chunk = randomBytes(1024 * 1024);
@@ -104,18 +162,27 @@ describe('local S3 durability', () => {
     await exited;
     expect(await upload).toBeInstanceOf(Error);
 
-    const restarted = await startS3Server({ stateDir: state.dir, region: REGION, credentials: [CREDENTIALS] });
+    const restarted = await startS3Server({
+      stateDir: state.dir,
+      region: REGION,
+      credentials: [CREDENTIALS],
+    });
     cleanups.push(() => restarted.close());
     const s3b = s3Client(restarted.url);
     cleanups.push(() => s3b.destroy());
     const get = await s3b.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'app.bin' }));
     expect(Buffer.from(await get.Body!.transformToByteArray()).equals(old)).toBe(true);
     const list = await s3b.send(new ListObjectsV2Command({ Bucket: BUCKET }));
-    expect(list.Contents?.map(c => [c.Key, c.Size])).toEqual([['app.bin', 1000], ['new.bin', 10]]);
+    expect(list.Contents?.map(c => [c.Key, c.Size])).toEqual([
+      ['app.bin', 1000],
+      ['new.bin', 10],
+    ]);
     // Staging leftovers are swept on start; only committed data files remain.
     expect(readdirSync(tmp)).toEqual([]);
     expect(readdirSync(join(state.dir, 's3', 'data'))).toHaveLength(2);
-    const missing = await s3b.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'half.bin' })).catch((e: S3ServiceException) => e);
+    const missing = await s3b
+      .send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'half.bin' }))
+      .catch((e: S3ServiceException) => e);
     expect((missing as S3ServiceException).$metadata.httpStatusCode).toBe(404);
   });
 });

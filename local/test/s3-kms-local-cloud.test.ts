@@ -1,7 +1,12 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { DescribeKeyCommand, GetPublicKeyCommand } from '@aws-sdk/client-kms';
-import { GetObjectCommand, HeadBucketCommand, PutObjectCommand, type S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadBucketCommand,
+  PutObjectCommand,
+  type S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kmsService } from '../kms/kms-service';
 import type { LocalCloud, LocalCloudConfig } from '../local-cloud-config';
@@ -36,52 +41,78 @@ describe('S3 and KMS applied from the synthesized stack', () => {
   it('serves the firmware bucket with its job document template, SSE-KMS key and versioning', async () => {
     const s3 = s3Client(config.endpoints.s3!, config.credentials, config.region);
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));
-    const doc = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'job-documents/ota-update.json' }));
+    const doc = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: 'job-documents/ota-update.json' }),
+    );
     expect(doc.ContentType).toBe('application/json');
     // Byte for byte what the stack declares (Terraform's `$${` escape already resolved to `${`).
-    const declared = cloud.applied.blocks.find(b => b.type === 'aws_s3_object' && b.config.key === 'job-documents/ota-update.json');
+    const declared = cloud.applied.blocks.find(
+      b => b.type === 'aws_s3_object' && b.config.key === 'job-documents/ota-update.json',
+    );
     expect(typeof declared?.config.content).toBe('string');
     const text = await doc.Body!.transformToString();
     expect(text).toBe(declared?.config.content);
     expect(text).toContain('${aws:iot:s3-presigned-url');
     expect(doc.ServerSideEncryption).toBe('aws:kms');
-    const firmwareKeyArn = cloud.applied.attributes.get('aws_kms_key.FirmwareStore_Key_7062D2DF')?.arn;
+    const firmwareKeyArn = cloud.applied.attributes.get(
+      'aws_kms_key.FirmwareStore_Key_7062D2DF',
+    )?.arn;
     expect(doc.SSEKMSKeyId).toBe(firmwareKeyArn);
     expect(doc.VersionId).toBeTruthy();
 
     // BucketOwnerEnforced (aws_s3_bucket_ownership_controls): ACLs are refused.
-    const acl = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'x', Body: 'x', ACL: 'public-read' })).catch((e: S3ServiceException) => e);
+    const acl = await s3
+      .send(new PutObjectCommand({ Bucket: bucket, Key: 'x', Body: 'x', ACL: 'public-read' }))
+      .catch((e: S3ServiceException) => e);
     expect((acl as S3ServiceException).name).toBe('AccessControlListNotSupported');
     s3.destroy();
   });
 
-  it('serves the stack\'s signing keys by alias with their declared specs', async () => {
+  it("serves the stack's signing keys by alias with their declared specs", async () => {
     const kms = kmsClient(config.endpoints.kms!, config.credentials, config.region);
-    const secureBoot = await kms.send(new GetPublicKeyCommand({ KeyId: 'alias/esp32-fleet-dev/secure-boot' }));
+    const secureBoot = await kms.send(
+      new GetPublicKeyCommand({ KeyId: 'alias/esp32-fleet-dev/secure-boot' }),
+    );
     expect(secureBoot.KeySpec).toBe('RSA_3072');
-    expect(createPublicKey({ key: Buffer.from(secureBoot.PublicKey!), format: 'der', type: 'spki' }).asymmetricKeyDetails?.modulusLength).toBe(3072);
-    const update = await kms.send(new DescribeKeyCommand({ KeyId: 'alias/esp32-fleet-dev/update' }));
+    expect(
+      createPublicKey({ key: Buffer.from(secureBoot.PublicKey!), format: 'der', type: 'spki' })
+        .asymmetricKeyDetails?.modulusLength,
+    ).toBe(3072);
+    const update = await kms.send(
+      new DescribeKeyCommand({ KeyId: 'alias/esp32-fleet-dev/update' }),
+    );
     expect(update.KeyMetadata?.KeySpec).toBe('ECC_NIST_P256');
-    expect(update.KeyMetadata?.Arn).toBe(cloud.applied.attributes.get('aws_kms_key.UpdateKey_0BC7E2E4')?.arn);
+    expect(update.KeyMetadata?.Arn).toBe(
+      cloud.applied.attributes.get('aws_kms_key.UpdateKey_0BC7E2E4')?.arn,
+    );
     kms.destroy();
   });
 
   it('enforces the TLS-only bucket policy when loopback is not counted as TLS, and keeps keys across the restart', async () => {
     const kmsBefore = kmsClient(config.endpoints.kms!, config.credentials, config.region);
-    const before = await kmsBefore.send(new GetPublicKeyCommand({ KeyId: 'alias/esp32-fleet-dev/secure-boot' }));
+    const before = await kmsBefore.send(
+      new GetPublicKeyCommand({ KeyId: 'alias/esp32-fleet-dev/secure-boot' }),
+    );
     kmsBefore.destroy();
     await cloud.close();
 
-    cloud = await startTestCloud({ stateDir, services: [s3Service({ loopbackCountsAsTls: false }), kmsService()] });
+    cloud = await startTestCloud({
+      stateDir,
+      services: [s3Service({ loopbackCountsAsTls: false }), kmsService()],
+    });
     config = JSON.parse(readFileSync(cloud.configPath, 'utf8')) as LocalCloudConfig;
     const s3 = s3Client(config.endpoints.s3!, config.credentials, config.region);
-    const denied = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'job-documents/ota-update.json' })).catch((e: S3ServiceException) => e);
+    const denied = await s3
+      .send(new GetObjectCommand({ Bucket: bucket, Key: 'job-documents/ota-update.json' }))
+      .catch((e: S3ServiceException) => e);
     expect((denied as S3ServiceException).name).toBe('AccessDenied');
     expect((denied as S3ServiceException).message).toContain('DenyInsecureTransport');
     s3.destroy();
 
     const kms = kmsClient(config.endpoints.kms!, config.credentials, config.region);
-    const after = await kms.send(new GetPublicKeyCommand({ KeyId: 'alias/esp32-fleet-dev/secure-boot' }));
+    const after = await kms.send(
+      new GetPublicKeyCommand({ KeyId: 'alias/esp32-fleet-dev/secure-boot' }),
+    );
     expect(Buffer.from(after.PublicKey!).equals(Buffer.from(before.PublicKey!))).toBe(true);
     kms.destroy();
   }, 120_000);

@@ -36,7 +36,8 @@ interface Endpoints {
 
 /** Child: the S3 endpoint with the object stored, and the in-memory limit server. */
 async function serve(): Promise<void> {
-  const { S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand } = await import('@aws-sdk/client-s3');
+  const { S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand } =
+    await import('@aws-sdk/client-s3');
   const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
   const { startS3Server } = await import('../../local/s3/s3-server');
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-s3-'));
@@ -45,13 +46,20 @@ async function serve(): Promise<void> {
   const s3 = new S3Client({ endpoint: s3Server.url, region: REGION, credentials: CREDENTIALS });
   await s3.send(new CreateBucketCommand({ Bucket: 'bench' }));
   await s3.send(new PutObjectCommand({ Bucket: 'bench', Key: 'firmware/app.bin', Body: body }));
-  const s3Url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'bench', Key: 'firmware/app.bin' }), { expiresIn: 3600 });
+  const s3Url = await getSignedUrl(
+    s3,
+    new GetObjectCommand({ Bucket: 'bench', Key: 'firmware/app.bin' }),
+    { expiresIn: 3600 },
+  );
 
   const limit = createServer((req, res) => {
     const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
     const start = m ? Number(m[1]) : 0;
     const end = m ? Math.min(Number(m[2]), OBJECT_BYTES - 1) : OBJECT_BYTES - 1;
-    res.writeHead(m ? 206 : 200, { 'Content-Length': end - start + 1, 'Content-Range': `bytes ${start}-${end}/${OBJECT_BYTES}` });
+    res.writeHead(m ? 206 : 200, {
+      'Content-Length': end - start + 1,
+      'Content-Range': `bytes ${start}-${end}/${OBJECT_BYTES}`,
+    });
     res.end(body.subarray(start, end + 1));
   });
   await new Promise<void>(resolve => limit.listen(0, '127.0.0.1', resolve));
@@ -75,7 +83,11 @@ function rangedGet(url: string, agent: Agent, start: number): Promise<number> {
     const req = get(url, { agent, headers: { Range: `bytes=${start}-${end}` } }, res => {
       let bytes = 0;
       res.on('data', (chunk: Buffer) => (bytes += chunk.length));
-      res.on('end', () => (res.statusCode === 206 && bytes === end - start + 1 ? resolve(bytes) : reject(new Error(`GET ${start}-${end}: status ${res.statusCode}, ${bytes} bytes`))));
+      res.on('end', () =>
+        res.statusCode === 206 && bytes === end - start + 1
+          ? resolve(bytes)
+          : reject(new Error(`GET ${start}-${end}: status ${res.statusCode}, ${bytes} bytes`)),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -99,7 +111,7 @@ async function measure(url: string, serverCpu: () => Promise<number>): Promise<R
   let total = 0;
   await Promise.all(
     Array.from({ length: CLIENTS }, async (_, client) => {
-      let offset = ((client * RANGE_BYTES) % OBJECT_BYTES);
+      let offset = (client * RANGE_BYTES) % OBJECT_BYTES;
       while (performance.now() < deadline) {
         // Not `total += await …`: that reads `total` before the await and loses other clients' bytes.
         const bytes = await rangedGet(url, agent, offset);
@@ -116,7 +128,10 @@ async function measure(url: string, serverCpu: () => Promise<number>): Promise<R
 }
 
 async function main(): Promise<void> {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), ['--serve'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const endpoints = await new Promise<Endpoints>((resolve, reject) => {
     child.once('message', message => resolve(message as Endpoints));
     child.once('exit', code => reject(new Error(`server process exited with ${code}`)));
@@ -135,15 +150,26 @@ async function main(): Promise<void> {
       const s3 = await measure(endpoints.s3Url, serverCpu);
       pairs.push({ limit, s3 });
     }
-    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    const median = (values: number[]) =>
+      values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
     const ratio = median(pairs.map(p => p.s3.rate / p.limit.rate));
-    console.log(`object ${OBJECT_BYTES / 1024 / 1024} MB, ${CLIENTS} clients, ${RANGE_BYTES / 1024} KiB ranges, ${ROUNDS} pairs of ${ROUND_MS / 1000} s rounds`);
+    console.log(
+      `object ${OBJECT_BYTES / 1024 / 1024} MB, ${CLIENTS} clients, ${RANGE_BYTES / 1024} KiB ranges, ${ROUNDS} pairs of ${ROUND_MS / 1000} s rounds`,
+    );
     for (const [i, p] of pairs.entries()) {
-      console.log(`  pair ${i + 1}: limit ${p.limit.rate.toFixed(0)} MB/s, local S3 ${p.s3.rate.toFixed(0)} MB/s, ratio ${(p.s3.rate / p.limit.rate).toFixed(2)}`);
+      console.log(
+        `  pair ${i + 1}: limit ${p.limit.rate.toFixed(0)} MB/s, local S3 ${p.s3.rate.toFixed(0)} MB/s, ratio ${(p.s3.rate / p.limit.rate).toFixed(2)}`,
+      );
     }
-    console.log(`limit (node http, bytes in memory), median: ${median(pairs.map(p => p.limit.rate)).toFixed(0)} MB/s, server CPU ${median(pairs.map(p => p.limit.cpuPerRequest)).toFixed(0)} µs/request`);
-    console.log(`local S3 (presigned URL, SigV4 checked, object on disk), median: ${median(pairs.map(p => p.s3.rate)).toFixed(0)} MB/s, server CPU ${median(pairs.map(p => p.s3.cpuPerRequest)).toFixed(0)} µs/request`);
-    console.log(`ratio (median of pairs) ${ratio.toFixed(2)} (target >= ${TARGET}): ${ratio >= TARGET ? 'PASS' : 'MISS'}`);
+    console.log(
+      `limit (node http, bytes in memory), median: ${median(pairs.map(p => p.limit.rate)).toFixed(0)} MB/s, server CPU ${median(pairs.map(p => p.limit.cpuPerRequest)).toFixed(0)} µs/request`,
+    );
+    console.log(
+      `local S3 (presigned URL, SigV4 checked, object on disk), median: ${median(pairs.map(p => p.s3.rate)).toFixed(0)} MB/s, server CPU ${median(pairs.map(p => p.s3.cpuPerRequest)).toFixed(0)} µs/request`,
+    );
+    console.log(
+      `ratio (median of pairs) ${ratio.toFixed(2)} (target >= ${TARGET}): ${ratio >= TARGET ? 'PASS' : 'MISS'}`,
+    );
   } finally {
     child.disconnect();
   }

@@ -10,7 +10,10 @@ import { S3Client } from '@aws-sdk/client-s3';
 
 export const REGION = 'eu-central-1';
 export const ACCOUNT_ID = '123456789012';
-export const CREDENTIALS = { accessKeyId: 'AKIALOCALTEST0000001', secretAccessKey: 'local/test+secret/key' };
+export const CREDENTIALS = {
+  accessKeyId: 'AKIALOCALTEST0000001',
+  secretAccessKey: 'local/test+secret/key',
+};
 
 export function tempStateDir(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'fleet-s3kms-'));

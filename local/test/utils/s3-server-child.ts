@@ -6,5 +6,9 @@
 import { startS3Server } from '../../s3/s3-server';
 
 const [stateDir, region, accessKeyId, secretAccessKey] = process.argv.slice(2);
-const server = await startS3Server({ stateDir, region, credentials: [{ accessKeyId, secretAccessKey }] });
+const server = await startS3Server({
+  stateDir,
+  region,
+  credentials: [{ accessKeyId, secretAccessKey }],
+});
 process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
