@@ -2,7 +2,8 @@
  * `npm run bench -- provision`: fleet provisioning throughput and idle-connection memory of the
  * local cloud.
  *
- * Setup: the local cloud runs as `fleet local up` in a child process (its own event loop, its RSS
+ * Setup: the local cloud runs as `fleet local up --no-services` (MQTT and fleet provisioning only;
+ * the HTTP services play no part here) in a child process (its own event loop, its RSS
  * read from /proc); devices are official `aws-iot-device-sdk-v2` clients (MQTT 3.1.1 over mutual
  * TLS, `iotidentity`) in this process. We use the official SDK rather than the `mqtt` package
  * because it is what devices and the simulator run, so the numbers include its real protocol
@@ -53,7 +54,7 @@ interface Config {
 }
 
 async function startServer(): Promise<{ pid: number; config: Config; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', join(root, 'scripts', 'fleet.ts'), 'local', 'up', '--state-dir', stateDir, '--mqtt-port', '0'], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', join(root, 'scripts', 'fleet.ts'), 'local', 'up', '--state-dir', stateDir, '--mqtt-port', '0', '--no-services'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
@@ -239,7 +240,7 @@ try {
   for (let i = 0; i < 20_000; i++) evaluatePolicies(policies, { action: 'iot:Receive', resource: `arn:aws:iot:eu-west-1:000000000000:topic/$aws/provisioning-templates/x/provision/json/accepted`, context });
   const evalUs = ((performance.now() - t0) / 20_000) * 1000;
   console.log(`  local cloud work without TLS/MQTT (in this process): CSR verify + sign ${signMs.toFixed(2)} ms, one policy decision over the stack's ${policies.length} policies ${evalUs.toFixed(1)} µs (~20 per device)`);
-  console.log(`  → the rest of the local cloud's CPU per device is TLS handshakes (server ECDHE + ECDSA + client-cert check) and aedes/MQTT packet handling`);
+  console.log(`  → the rest of the local cloud's CPU per device is connection set-up: TLS handshake with client certificate, reading the peer certificate, aedes CONNECT/SUBSCRIBE/DISCONNECT handling and GC`);
 
   // 3. idle connections
   // Idle connections use the claim credential (one client TLS context; see connect()); on the

@@ -10,6 +10,7 @@ interface UpOptions {
   stateDir: string;
   mqttPort: string;
   tfJson?: string;
+  services: boolean;
   verbose: boolean;
 }
 
@@ -46,7 +47,8 @@ export function registerLocalCommand(program: Command): void {
     .option('--state-dir <dir>', 'directory for the local cloud state and local-cloud.json', '.fleet/local')
     .option('--mqtt-port <port>', 'MQTT/TLS port on 127.0.0.1 (0 picks a free one; 1883 is left to Mosquitto)', '8883')
     .option('--tf-json <path>', 'apply this cdk.tf.json instead of synthesizing --env (its claim certificate must come from <state-dir>/claim/claim.csr.pem)')
-    .option('--verbose', 'also print per-connection and policy decisions', false)
+    .option('--no-services', 'serve only MQTT and fleet provisioning (skip the HTTP services: S3, KMS, IoT control plane, ...)')
+    .option('--verbose', 'also print client errors, failed TLS handshakes and pre-provisioning hook decisions (policy denials are always printed)', false)
     .action(async (options: UpOptions, command: Command) => {
       const port = Number(options.mqttPort);
       if (!Number.isInteger(port) || port < 0 || port > 65535) command.error(`local up: --mqtt-port must be 0..65535, got ${options.mqttPort}`, { exitCode: 2 });
@@ -60,7 +62,7 @@ export function registerLocalCommand(program: Command): void {
           stateDir: options.stateDir,
           mqttPort: port,
           tfJsonPath: options.tfJson,
-          services: await defaultLocalServices(),
+          services: options.services ? await defaultLocalServices() : [],
           log,
         });
       } catch (error) {
