@@ -13,7 +13,12 @@ import { shadowTopicPrefix, type ShadowKey } from '../shadows/shadow-store';
 import type { IotContext } from './iot-context';
 import type { RestRoute } from './rest-json-router';
 
-const SHADOW_EXCEPTION: Record<number, IotExceptionType> = { 400: 'InvalidRequestException', 404: 'ResourceNotFoundException', 409: 'ConflictException', 413: 'RequestEntityTooLargeException' };
+const SHADOW_EXCEPTION: Record<number, IotExceptionType> = {
+  400: 'InvalidRequestException',
+  404: 'ResourceNotFoundException',
+  409: 'ConflictException',
+  413: 'RequestEntityTooLargeException',
+};
 
 function json(body: unknown): { raw: Buffer; contentType: string } {
   return { raw: Buffer.from(JSON.stringify(body)), contentType: 'application/json' };
@@ -23,17 +28,28 @@ async function shadowCall<T>(run: () => T | Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (error instanceof ShadowError) throw new JobsError(SHADOW_EXCEPTION[error.code] ?? 'InvalidRequestException', error.message);
+    if (error instanceof ShadowError)
+      throw new JobsError(SHADOW_EXCEPTION[error.code] ?? 'InvalidRequestException', error.message);
     throw error;
   }
 }
 
 /** The routes, bound to the IoT context. */
 export function dataPlaneRoutes(ctx: IotContext): RestRoute[] {
-  const data = (operation: string, method: string, path: string, handle: RestRoute['handle']): RestRoute => ({ operation, method, path, signingName: 'iotdata', handle });
-  const keyOf = (thingName: string, query: URLSearchParams): ShadowKey => ({ thingName, shadowName: query.get('name') ?? undefined });
+  const data = (
+    operation: string,
+    method: string,
+    path: string,
+    handle: RestRoute['handle'],
+  ): RestRoute => ({ operation, method, path, signingName: 'iotdata', handle });
+  const keyOf = (thingName: string, query: URLSearchParams): ShadowKey => ({
+    thingName,
+    shadowName: query.get('name') ?? undefined,
+  });
   return [
-    data('GetThingShadow', 'GET', '/things/{thingName}/shadow', ({ params, query }) => shadowCall(() => json(ctx.shadows.get(keyOf(params.thingName, query), {})))),
+    data('GetThingShadow', 'GET', '/things/{thingName}/shadow', ({ params, query }) =>
+      shadowCall(() => json(ctx.shadows.get(keyOf(params.thingName, query), {}))),
+    ),
     data('UpdateThingShadow', 'POST', '/things/{thingName}/shadow', ({ params, query, rawBody }) =>
       shadowCall(async () => {
         const key = keyOf(params.thingName, query);
@@ -53,12 +69,25 @@ export function dataPlaneRoutes(ctx: IotContext): RestRoute[] {
         return json(accepted);
       }),
     ),
-    data('ListNamedShadowsForThing', 'GET', '/api/things/shadow/ListNamedShadowsForThing/{thingName}', ({ params }) => ({ results: ctx.shadows.namedShadows(params.thingName), timestamp: Math.floor(ctx.nowMs() / 1000) })),
+    data(
+      'ListNamedShadowsForThing',
+      'GET',
+      '/api/things/shadow/ListNamedShadowsForThing/{thingName}',
+      ({ params }) => ({
+        results: ctx.shadows.namedShadows(params.thingName),
+        timestamp: Math.floor(ctx.nowMs() / 1000),
+      }),
+    ),
     data('Publish', 'POST', '/topics/{topic+}', async ({ params, query, rawBody }) => {
       const qos = query.get('qos') === '1' ? 1 : 0;
-      if (query.get('qos') !== null && !['0', '1'].includes(query.get('qos')!)) throw new JobsError('InvalidRequestException', 'qos: AWS IoT supports 0 and 1');
+      if (query.get('qos') !== null && !['0', '1'].includes(query.get('qos')!))
+        throw new JobsError('InvalidRequestException', 'qos: AWS IoT supports 0 and 1');
       const retain = query.get('retain') === 'true';
-      if (retain && params.topic.startsWith('$aws/')) throw new JobsError('InvalidRequestException', `topic ${params.topic}: RETAIN is not allowed on reserved topics`);
+      if (retain && params.topic.startsWith('$aws/'))
+        throw new JobsError(
+          'InvalidRequestException',
+          `topic ${params.topic}: RETAIN is not allowed on reserved topics`,
+        );
       await ctx.publishRaw(params.topic, rawBody, qos, retain);
       return {};
     }),

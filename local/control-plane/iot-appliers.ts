@@ -22,7 +22,11 @@ export interface IotStackSettings {
 
 /** Defaults when the stack declares nothing: events off, indexing off (as in a fresh AWS account). */
 export function defaultIotStackSettings(): IotStackSettings {
-  return { events: { job: false, jobExecution: false }, indexing: { thingIndexingMode: 'OFF', thingConnectivityIndexingMode: 'OFF', customFields: [] }, jobTemplates: [] };
+  return {
+    events: { job: false, jobExecution: false },
+    indexing: { thingIndexingMode: 'OFF', thingConnectivityIndexingMode: 'OFF', customFields: [] },
+    jobTemplates: [],
+  };
 }
 
 const RENAMES: Readonly<Record<string, string>> = { RetryCriteriaList: 'criteriaList' };
@@ -30,7 +34,12 @@ const RENAMES: Readonly<Record<string, string>> = { RetryCriteriaList: 'criteria
 function camel(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(camel);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [RENAMES[k] ?? k.charAt(0).toLowerCase() + k.slice(1), camel(v)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        RENAMES[k] ?? k.charAt(0).toLowerCase() + k.slice(1),
+        camel(v),
+      ]),
+    );
   }
   return value;
 }
@@ -45,23 +54,41 @@ export function iotServiceAppliers(settings: IotStackSettings): ResourceAppliers
     },
     aws_iot_indexing_configuration: ctx => {
       const thing = singleBlock(ctx.config.thing_indexing_configuration) ?? {};
-      const fields = (Array.isArray(thing.custom_field) ? thing.custom_field : thing.custom_field ? [thing.custom_field] : []) as { name: string; type: 'Number' | 'String' | 'Boolean' }[];
+      const fields = (
+        Array.isArray(thing.custom_field)
+          ? thing.custom_field
+          : thing.custom_field
+            ? [thing.custom_field]
+            : []
+      ) as { name: string; type: 'Number' | 'String' | 'Boolean' }[];
       settings.indexing = {
-        thingIndexingMode: (thing.thing_indexing_mode as ThingIndexingConfiguration['thingIndexingMode']) ?? 'OFF',
-        thingConnectivityIndexingMode: (thing.thing_connectivity_indexing_mode as ThingIndexingConfiguration['thingConnectivityIndexingMode']) ?? 'OFF',
+        thingIndexingMode:
+          (thing.thing_indexing_mode as ThingIndexingConfiguration['thingIndexingMode']) ?? 'OFF',
+        thingConnectivityIndexingMode:
+          (thing.thing_connectivity_indexing_mode as ThingIndexingConfiguration['thingConnectivityIndexingMode']) ??
+          'OFF',
         customFields: fields.map(f => ({ name: f.name, type: f.type })),
       };
       return { id: ctx.region };
     },
     aws_cloudformation_stack: ctx => {
       const body = ctx.config.template_body;
-      const template = JSON.parse(typeof body === 'string' ? body : JSON.stringify(body ?? {})) as { Resources?: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+      const template = JSON.parse(typeof body === 'string' ? body : JSON.stringify(body ?? {})) as {
+        Resources?: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+      };
       const outputs: Record<string, string> = {};
       for (const [logical, resource] of Object.entries(template.Resources ?? {})) {
         if (resource.Type !== 'AWS::IoT::JobTemplate') continue;
-        const { jobTemplateId, maintenanceWindows, ...rest } = camel(resource.Properties) as Record<string, unknown>;
-        settings.jobTemplates.push({ id: String(jobTemplateId), body: { ...rest, ...(maintenanceWindows ? { maintenanceWindows } : {}) } });
-        outputs[`${logical}Arn`] = `arn:${ctx.partition}:iot:${ctx.region}:${ctx.accountId}:jobtemplate/${String(jobTemplateId)}`;
+        const { jobTemplateId, maintenanceWindows, ...rest } = camel(resource.Properties) as Record<
+          string,
+          unknown
+        >;
+        settings.jobTemplates.push({
+          id: String(jobTemplateId),
+          body: { ...rest, ...(maintenanceWindows ? { maintenanceWindows } : {}) },
+        });
+        outputs[`${logical}Arn`] =
+          `arn:${ctx.partition}:iot:${ctx.region}:${ctx.accountId}:jobtemplate/${String(jobTemplateId)}`;
       }
       return { id: String(ctx.config.name), outputs };
     },

@@ -27,20 +27,35 @@ export interface IotContext {
 }
 
 /** Paginates a list with an opaque offset token (maxResults and nextToken as the list APIs take them). */
-export function paginate<T>(items: readonly T[], maxResultsText: string | null, nextToken: string | null, cap = 250): { page: T[]; nextToken?: string } {
+export function paginate<T>(
+  items: readonly T[],
+  maxResultsText: string | null,
+  nextToken: string | null,
+  cap = 250,
+): { page: T[]; nextToken?: string } {
   const max = maxResultsText === null ? cap : Number(maxResultsText);
-  if (!Number.isInteger(max) || max < 1 || max > cap) throw new JobsError('InvalidRequestException', `maxResults: expected an integer from 1 to ${cap}`);
+  if (!Number.isInteger(max) || max < 1 || max > cap)
+    throw new JobsError(
+      'InvalidRequestException',
+      `maxResults: expected an integer from 1 to ${cap}`,
+    );
   const start = nextToken ? Number(Buffer.from(nextToken, 'base64url').toString()) : 0;
-  if (!Number.isInteger(start) || start < 0) throw new JobsError('InvalidRequestException', 'nextToken: not a token this endpoint returned');
+  if (!Number.isInteger(start) || start < 0)
+    throw new JobsError('InvalidRequestException', 'nextToken: not a token this endpoint returned');
   const page = items.slice(start, start + max);
-  return { page, ...(start + max < items.length ? { nextToken: Buffer.from(String(start + max)).toString('base64url') } : {}) };
+  return {
+    page,
+    ...(start + max < items.length
+      ? { nextToken: Buffer.from(String(start + max)).toString('base64url') }
+      : {}),
+  };
 }
 
 /** Thing names of a group and its descendant groups. */
 export function groupMembers(registry: Registry, groupName: string): string[] {
   const groups = new Set([groupName]);
   const all = registry.listThingGroups();
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const g of all) {
       if (g.parentGroupName && groups.has(g.parentGroupName) && !groups.has(g.thingGroupName)) {

@@ -18,7 +18,12 @@ import { JobsError } from '../jobs/jobs-error';
 import { lifecycleEvent } from '../jobs/jobs-events';
 import { jobsFamily, JobsNotifier } from '../jobs/jobs-mqtt-handlers';
 import type { JobExecutionRecord, JobTemplateRecord } from '../jobs/job-records';
-import { hasPresignedUrlPlaceholder, parseS3ObjectUrl, substitutePresignedUrls, type PresignObjectUrl } from '../jobs/presigned-urls';
+import {
+  hasPresignedUrlPlaceholder,
+  parseS3ObjectUrl,
+  substitutePresignedUrls,
+  type PresignObjectUrl,
+} from '../jobs/presigned-urls';
 import { certificateIdOfDer } from '../pki/certificate-id';
 import { shadowFamily } from '../shadows/shadow-handlers';
 import { ShadowStore } from '../shadows/shadow-store';
@@ -61,7 +66,12 @@ export interface IotService extends LocalService {
 
 /** SigV4 failures in the words AWS REST-JSON services use (HTTP 403). */
 function sigv4Refusal(error: SigV4Error): JobsError {
-  const type = error.code === 'MissingAuthentication' ? 'MissingAuthenticationTokenException' : error.code === 'InvalidAccessKeyId' ? 'UnrecognizedClientException' : 'InvalidSignatureException';
+  const type =
+    error.code === 'MissingAuthentication'
+      ? 'MissingAuthenticationTokenException'
+      : error.code === 'InvalidAccessKeyId'
+        ? 'UnrecognizedClientException'
+        : 'InvalidSignatureException';
   return new JobsError(type, error.message);
 }
 
@@ -82,12 +92,31 @@ export function iotService(options: IotServiceOptions = {}): IotService {
       const store = new JournaledStore(join(ctx.stateDir, 'jobs'));
       const shadows = new ShadowStore(ctx.stateDir, now);
       const connectivity = new Map<string, ConnectivityStatus>();
-      broker.aedes.on('client', client => connectivity.set(client.id, { connected: true, timestamp: Date.now() }));
-      broker.aedes.on('clientDisconnect', client => connectivity.set(client.id, { connected: false, timestamp: Date.now(), disconnectReason: 'CLIENT_INITIATED_DISCONNECT' }));
+      broker.aedes.on('client', client =>
+        connectivity.set(client.id, { connected: true, timestamp: Date.now() }),
+      );
+      broker.aedes.on('clientDisconnect', client =>
+        connectivity.set(client.id, {
+          connected: false,
+          timestamp: Date.now(),
+          disconnectReason: 'CLIENT_INITIATED_DISCONNECT',
+        }),
+      );
 
-      const publishRaw = (topic: string, payload: Buffer, qos: 0 | 1, retain: boolean): Promise<void> =>
-        new Promise(resolve => broker.aedes.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false } as never, () => resolve()));
-      const publish = (topic: string, body: unknown): Promise<void> => publishRaw(topic, Buffer.from(JSON.stringify(body)), 0, false);
+      const publishRaw = (
+        topic: string,
+        payload: Buffer,
+        qos: 0 | 1,
+        retain: boolean,
+      ): Promise<void> =>
+        new Promise(resolve =>
+          broker.aedes.publish(
+            { cmd: 'publish', topic, payload, qos, retain, dup: false } as never,
+            () => resolve(),
+          ),
+        );
+      const publish = (topic: string, body: unknown): Promise<void> =>
+        publishRaw(topic, Buffer.from(JSON.stringify(body)), 0, false);
 
       const engine = new JobsEngine({
         now,
@@ -95,12 +124,24 @@ export function iotService(options: IotServiceOptions = {}): IotService {
         resolveTarget(arn) {
           const thing = /:thing\/([^/]+)$/.exec(arn)?.[1];
           if (thing !== undefined) {
-            if (!registry.getThing(thing)) throw new JobsError('ResourceNotFoundException', `target ${arn}: thing ${thing} does not exist`);
+            if (!registry.getThing(thing))
+              throw new JobsError(
+                'ResourceNotFoundException',
+                `target ${arn}: thing ${thing} does not exist`,
+              );
             return [thing];
           }
           const group = /:thinggroup\/([^/]+)$/.exec(arn)?.[1];
-          if (group === undefined) throw new JobsError('InvalidRequestException', `targets: ${arn} is neither a thing nor a thing group ARN`);
-          if (!registry.getThingGroup(group)) throw new JobsError('ResourceNotFoundException', `target ${arn}: thing group ${group} does not exist`);
+          if (group === undefined)
+            throw new JobsError(
+              'InvalidRequestException',
+              `targets: ${arn} is neither a thing nor a thing group ARN`,
+            );
+          if (!registry.getThingGroup(group))
+            throw new JobsError(
+              'ResourceNotFoundException',
+              `target ${arn}: thing group ${group} does not exist`,
+            );
           // A job for a group reaches the things of its child groups too.
           return groupMembers(registry, group);
         },
@@ -116,14 +157,26 @@ export function iotService(options: IotServiceOptions = {}): IotService {
       let s3Endpoint: string | null | undefined = options.s3Endpoint;
       const presign: PresignObjectUrl = async (objectUrl, expiresInSec) => {
         if (s3Endpoint === undefined) {
-          const config = JSON.parse(await readFile(join(ctx.stateDir, 'local-cloud.json'), 'utf8').catch(() => '{}')) as { endpoints?: { s3?: string | null } };
+          const config = JSON.parse(
+            await readFile(join(ctx.stateDir, 'local-cloud.json'), 'utf8').catch(() => '{}'),
+          ) as { endpoints?: { s3?: string | null } };
           s3Endpoint = config.endpoints?.s3 ?? null;
         }
         const { bucket, key } = parseS3ObjectUrl(objectUrl);
-        const [{ S3Client, GetObjectCommand }, { getSignedUrl }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]);
+        const [{ S3Client, GetObjectCommand }, { getSignedUrl }] = await Promise.all([
+          import('@aws-sdk/client-s3'),
+          import('@aws-sdk/s3-request-presigner'),
+        ]);
         const endpoint = s3Endpoint ?? new URL(objectUrl).origin;
-        const client = new S3Client({ endpoint, region: ctx.region, credentials: ctx.credentials, forcePathStyle: true });
-        return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: expiresInSec });
+        const client = new S3Client({
+          endpoint,
+          region: ctx.region,
+          credentials: ctx.credentials,
+          forcePathStyle: true,
+        });
+        return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), {
+          expiresIn: expiresInSec,
+        });
       };
       const plainDocuments = new Map<string, unknown>();
       const documentFor = async (jobId: string): Promise<unknown> => {
@@ -143,13 +196,25 @@ export function iotService(options: IotServiceOptions = {}): IotService {
         try {
           response = await fetch(await presign(url, 60));
         } catch (error) {
-          throw new JobsError('InvalidRequestException', `documentSource ${url}: could not be read (${(error as Error).message})`);
+          throw new JobsError(
+            'InvalidRequestException',
+            `documentSource ${url}: could not be read (${(error as Error).message})`,
+          );
         }
-        if (!response.ok) throw new JobsError('InvalidRequestException', `documentSource ${url}: S3 answered ${response.status}`);
+        if (!response.ok)
+          throw new JobsError(
+            'InvalidRequestException',
+            `documentSource ${url}: S3 answered ${response.status}`,
+          );
         return response.text();
       };
 
-      const index = new FleetIndex({ registry, shadows, connectivity: thing => connectivity.get(thing), config: settings.indexing });
+      const index = new FleetIndex({
+        registry,
+        shadows,
+        connectivity: thing => connectivity.get(thing),
+        config: settings.indexing,
+      });
       const jobsDeps = { engine, publish, nowMs: now, documentFor };
       const notifier = new JobsNotifier(jobsDeps);
       engine.onEvent(event => {
@@ -158,7 +223,11 @@ export function iotService(options: IotServiceOptions = {}): IotService {
             store.set('jobs', event.job.record.jobId, event.job);
             break;
           case 'execution':
-            store.set('executions', `${event.execution.jobId}|${event.execution.thingName}|${event.execution.executionNumber}`, event.execution);
+            store.set(
+              'executions',
+              `${event.execution.jobId}|${event.execution.thingName}|${event.execution.executionNumber}`,
+              event.execution,
+            );
             break;
           case 'template':
             store.set('templates', event.template.jobTemplateId, event.template);
@@ -170,28 +239,59 @@ export function iotService(options: IotServiceOptions = {}): IotService {
             notifier.pendingChanged(event.thingName);
             break;
         }
-        const lifecycle = lifecycleEvent(event, settings.events, thing => registry.arn(`thing/${thing}`), now());
+        const lifecycle = lifecycleEvent(
+          event,
+          settings.events,
+          thing => registry.arn(`thing/${thing}`),
+          now(),
+        );
         if (lifecycle) void publish(lifecycle.topic, lifecycle.body);
       });
       registry.onThingChanged(thing => engine.thingMembershipChanged(thing.thingName));
 
       // Job templates the stack declares (immutable on AWS: a changed one is replaced).
       for (const { id, body } of settings.jobTemplates) {
-        const config = parseJobConfig({ ...body, ...(body.maintenanceWindows ? { schedulingConfig: { maintenanceWindows: body.maintenanceWindows } } : {}) }, now());
-        const existing = engine.listJobTemplates().find(t => t.jobTemplateId === id);
-        const fingerprint = (c: object) => createHash('sha256').update(JSON.stringify(c)).digest('hex');
+        const config = parseJobConfig(
+          {
+            ...body,
+            ...(body.maintenanceWindows
+              ? { schedulingConfig: { maintenanceWindows: body.maintenanceWindows } }
+              : {}),
+          },
+          now(),
+        );
+        const existing = engine.templates.list().find(t => t.jobTemplateId === id);
+        const fingerprint = (c: object) =>
+          createHash('sha256').update(JSON.stringify(c)).digest('hex');
         if (existing) {
           const { jobTemplateId: _i, jobTemplateArn: _a, createdAt: _c, ...current } = existing;
           if (fingerprint(current) === fingerprint(config)) continue;
-          engine.deleteJobTemplate(id);
+          engine.templates.delete(id);
         }
-        engine.createJobTemplate(id, config);
+        engine.templates.create(id, config);
       }
 
-      ctx.dispatcher.register(shadowFamily({ shadows, publish, nowMs: now })).register(jobsFamily(jobsDeps));
+      ctx.dispatcher
+        .register(shadowFamily({ shadows, publish, nowMs: now }))
+        .register(jobsFamily(jobsDeps));
 
-      const iotCtx: IotContext = { engine, registry, shadows, index, nowMs: now, publish, publishRaw, documentFor, fetchDocumentSource, endpoints: {} };
-      const controlRouter = new RestJsonRouter().add(...jobRoutes(iotCtx), ...registryRoutes(iotCtx), ...dataPlaneRoutes(iotCtx));
+      const iotCtx: IotContext = {
+        engine,
+        registry,
+        shadows,
+        index,
+        nowMs: now,
+        publish,
+        publishRaw,
+        documentFor,
+        fetchDocumentSource,
+        endpoints: {},
+      };
+      const controlRouter = new RestJsonRouter().add(
+        ...jobRoutes(iotCtx),
+        ...registryRoutes(iotCtx),
+        ...dataPlaneRoutes(iotCtx),
+      );
       const control = await startRestJsonServer({
         name: 'iot',
         router: controlRouter,
@@ -200,7 +300,11 @@ export function iotService(options: IotServiceOptions = {}): IotService {
         log: ctx.log,
         authenticate(req: IncomingMessage, route, body) {
           try {
-            return verifySigV4({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers }, { service: route.signingName, region: ctx.region, credentials: [ctx.credentials] }, createHash('sha256').update(body).digest('hex'));
+            return verifySigV4(
+              { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers },
+              { service: route.signingName, region: ctx.region, credentials: [ctx.credentials] },
+              createHash('sha256').update(body).digest('hex'),
+            );
           } catch (error) {
             if (error instanceof SigV4Error) throw sigv4Refusal(error);
             throw error;
@@ -213,14 +317,28 @@ export function iotService(options: IotServiceOptions = {}): IotService {
         host: ctx.host,
         port: options.jobsDataPort ?? 0,
         log: ctx.log,
-        tls: { keyPem: ctx.serverTls.keyPem, certPem: ctx.serverTls.certPem, caCertPem: ctx.serverTls.caCertPem, requestCert: true },
+        tls: {
+          keyPem: ctx.serverTls.keyPem,
+          certPem: ctx.serverTls.certPem,
+          caCertPem: ctx.serverTls.caCertPem,
+          requestCert: true,
+        },
         authenticate(req: IncomingMessage) {
           const der = clientCertificateDer(req);
-          if (!der) throw new JobsError('UnauthorizedException', 'the jobs data plane needs a device certificate (mutual TLS)');
+          if (!der)
+            throw new JobsError(
+              'UnauthorizedException',
+              'the jobs data plane needs a device certificate (mutual TLS)',
+            );
           return certificateIdOfDer(der);
         },
         invoke(route, certificateId, request) {
-          authorizeDevice(registry, certificateId, JOBS_DATA_PLANE_ACTIONS[route.operation], request.params.thingName);
+          authorizeDevice(
+            registry,
+            certificateId,
+            JOBS_DATA_PLANE_ACTIONS[route.operation],
+            request.params.thingName,
+          );
           return route.handle(request);
         },
       });

@@ -17,7 +17,8 @@ import type { RestRoute } from './rest-json-router';
 function optionalInt(value: unknown, field: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new JobsError('InvalidRequestException', `${field}: expected a non-negative integer`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new JobsError('InvalidRequestException', `${field}: expected a non-negative integer`);
   return n;
 }
 
@@ -30,7 +31,8 @@ async function conflictsAsHttp<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (error instanceof JobsError && error.type === 'VersionConflictException') throw new JobsError('ConflictException', error.message, error.executionState);
+    if (error instanceof JobsError && error.type === 'VersionConflictException')
+      throw new JobsError('ConflictException', error.message, error.executionState);
     throw error;
   }
 }
@@ -38,22 +40,58 @@ async function conflictsAsHttp<T>(run: () => Promise<T>): Promise<T> {
 /** The routes (signing name `iot-jobs-data`), bound to the IoT context. */
 export function jobsDataPlaneRoutes(ctx: IotContext): RestRoute[] {
   const { engine } = ctx;
-  const route = (operation: string, method: string, path: string, handle: RestRoute['handle']): RestRoute => ({ operation, method, path, signingName: 'iot-jobs-data', handle });
-  const text = async (jobId: string): Promise<string> => JSON.stringify(await ctx.documentFor(jobId));
+  const route = (
+    operation: string,
+    method: string,
+    path: string,
+    handle: RestRoute['handle'],
+  ): RestRoute => ({ operation, method, path, signingName: 'iot-jobs-data', handle });
+  const text = async (jobId: string): Promise<string> =>
+    JSON.stringify(await ctx.documentFor(jobId));
   return [
     route('GetPendingJobExecutions', 'GET', '/things/{thingName}/jobs', ({ params }) => {
       const { inProgress, queued } = engine.pendingExecutions(params.thingName);
       return { inProgressJobs: inProgress.map(mqttSummary), queuedJobs: queued.map(mqttSummary) };
     }),
-    route('StartNextPendingJobExecution', 'PUT', '/things/{thingName}/jobs/$next', async ({ params, body }) => {
-      const e = engine.startNext(params.thingName, { statusDetails: parseStatusDetails(body.statusDetails), stepTimeoutInMinutes: parseStepTimeout(body.stepTimeoutInMinutes) });
-      return e ? { execution: dataPlaneExecution(e, ctx.nowMs(), await text(e.jobId)) } : {};
-    }),
-    route('DescribeJobExecution', 'GET', '/things/{thingName}/jobs/{jobId}', async ({ params, query }) => {
-      const e = params.jobId === '$next' ? engine.nextExecution(params.thingName) : engine.getExecution(params.jobId, params.thingName, optionalInt(query.get('executionNumber'), 'executionNumber'));
-      if (!e) throw new JobsError('ResourceNotFoundException', `thing ${params.thingName} has no pending job execution`);
-      return { execution: dataPlaneExecution(e, ctx.nowMs(), flag(query.get('includeJobDocument'), true) ? await text(e.jobId) : undefined) };
-    }),
+    route(
+      'StartNextPendingJobExecution',
+      'PUT',
+      '/things/{thingName}/jobs/$next',
+      async ({ params, body }) => {
+        const e = engine.startNext(params.thingName, {
+          statusDetails: parseStatusDetails(body.statusDetails),
+          stepTimeoutInMinutes: parseStepTimeout(body.stepTimeoutInMinutes),
+        });
+        return e ? { execution: dataPlaneExecution(e, ctx.nowMs(), await text(e.jobId)) } : {};
+      },
+    ),
+    route(
+      'DescribeJobExecution',
+      'GET',
+      '/things/{thingName}/jobs/{jobId}',
+      async ({ params, query }) => {
+        const e =
+          params.jobId === '$next'
+            ? engine.nextExecution(params.thingName)
+            : engine.getExecution(
+                params.jobId,
+                params.thingName,
+                optionalInt(query.get('executionNumber'), 'executionNumber'),
+              );
+        if (!e)
+          throw new JobsError(
+            'ResourceNotFoundException',
+            `thing ${params.thingName} has no pending job execution`,
+          );
+        return {
+          execution: dataPlaneExecution(
+            e,
+            ctx.nowMs(),
+            flag(query.get('includeJobDocument'), true) ? await text(e.jobId) : undefined,
+          ),
+        };
+      },
+    ),
     route('UpdateJobExecution', 'POST', '/things/{thingName}/jobs/{jobId}', ({ params, body }) =>
       conflictsAsHttp(async () => {
         const e = engine.updateExecution(params.thingName, params.jobId, {
@@ -64,8 +102,12 @@ export function jobsDataPlaneRoutes(ctx: IotContext): RestRoute[] {
           stepTimeoutInMinutes: parseStepTimeout(body.stepTimeoutInMinutes),
         });
         return {
-          ...(flag(body.includeJobExecutionState, false) ? { executionState: executionState(e) } : {}),
-          ...(flag(body.includeJobDocument, false) ? { jobDocument: await text(params.jobId) } : {}),
+          ...(flag(body.includeJobExecutionState, false)
+            ? { executionState: executionState(e) }
+            : {}),
+          ...(flag(body.includeJobDocument, false)
+            ? { jobDocument: await text(params.jobId) }
+            : {}),
         };
       }),
     ),

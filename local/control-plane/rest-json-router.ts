@@ -15,7 +15,8 @@ export interface RestRequest {
 }
 
 /** A handler's answer: a JSON body (status 200), or raw bytes. */
-export type RestResponse = Record<string, unknown> | { readonly raw: Buffer; readonly contentType: string } | undefined;
+export type RestResponse =
+  Record<string, unknown> | { readonly raw: Buffer; readonly contentType: string } | undefined;
 
 /** One operation. */
 export interface RestRoute {
@@ -42,14 +43,20 @@ export class RestJsonRouter {
   add(...routes: RestRoute[]): this {
     for (const route of routes) {
       const names: string[] = [];
-      const pattern = route.path.replace(/[.$^()|]/g, '\\$&').replace(/\{([A-Za-z]+)(\+?)\}/g, (_m, name: string, greedy: string) => {
-        names.push(name);
-        return greedy ? '(.+)' : '([^/]+)';
-      });
+      const pattern = route.path
+        .replace(/[.$^()|]/g, '\\$&')
+        .replace(/\{([A-Za-z]+)(\+?)\}/g, (_m, name: string, greedy: string) => {
+          names.push(name);
+          return greedy ? '(.+)' : '([^/]+)';
+        });
       this.compiled.push({ route, regex: new RegExp(`^${pattern}$`), names });
     }
     // Literal segments win over labels (`/thing-groups/addThingToThingGroup` before `/thing-groups/{name}`).
-    this.compiled.sort((a, b) => b.route.path.replace(/\{[^}]+\}/g, '').length - a.route.path.replace(/\{[^}]+\}/g, '').length);
+    this.compiled.sort(
+      (a, b) =>
+        b.route.path.replace(/\{[^}]+\}/g, '').length -
+        a.route.path.replace(/\{[^}]+\}/g, '').length,
+    );
     return this;
   }
 
@@ -67,6 +74,9 @@ export class RestJsonRouter {
       c.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1])));
       return { route: c.route, params };
     }
-    throw new JobsError(pathMatched ? 'InvalidRequestException' : 'ResourceNotFoundException', `${method} ${path} is not an operation this local endpoint serves`);
+    throw new JobsError(
+      pathMatched ? 'InvalidRequestException' : 'ResourceNotFoundException',
+      `${method} ${path} is not an operation this local endpoint serves`,
+    );
   }
 }

@@ -5,7 +5,12 @@
  * exception's HTTP status (https://smithy.io/2.0/aws/protocols/aws-restjson1-protocol.html#operation-error-serialization).
  */
 import { randomUUID } from 'node:crypto';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -24,11 +29,20 @@ export interface RestJsonServerOptions<Identity> {
   /** @defaultValue 0 */
   readonly port?: number;
   /** HTTPS with these credentials (and client certificates requested when `requestCert`). @defaultValue plain HTTP */
-  readonly tls?: { readonly keyPem: string; readonly certPem: string; readonly caCertPem: string; readonly requestCert: boolean };
+  readonly tls?: {
+    readonly keyPem: string;
+    readonly certPem: string;
+    readonly caCertPem: string;
+    readonly requestCert: boolean;
+  };
   /** Checks who is calling; throws a JobsError to refuse. */
   authenticate(request: IncomingMessage, route: RestRoute, body: Buffer): Identity;
   /** Runs the route with the identity (the server calls `route.handle` unless given). */
-  invoke?(route: RestRoute, identity: Identity, request: Parameters<RestRoute['handle']>[0]): ReturnType<RestRoute['handle']>;
+  invoke?(
+    route: RestRoute,
+    identity: Identity,
+    request: Parameters<RestRoute['handle']>[0],
+  ): ReturnType<RestRoute['handle']>;
   readonly log?: LocalCloudLog;
   /** The name in logs. */
   readonly name: string;
@@ -46,20 +60,35 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new JobsError('RequestEntityTooLargeException', `request body exceeds ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES)
+      throw new JobsError(
+        'RequestEntityTooLargeException',
+        `request body exceeds ${MAX_BODY_BYTES} bytes`,
+      );
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
 }
 
-function send(res: ServerResponse, status: number, body: Buffer, headers: Record<string, string>): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: Buffer,
+  headers: Record<string, string>,
+): void {
   res.writeHead(status, { 'Content-Length': String(body.length), ...headers }).end(body);
 }
 
 /** Starts the server (see the file header). */
-export async function startRestJsonServer<Identity>(options: RestJsonServerOptions<Identity>): Promise<RestJsonServer> {
+export async function startRestJsonServer<Identity>(
+  options: RestJsonServerOptions<Identity>,
+): Promise<RestJsonServer> {
   const log = options.log;
-  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+  ): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
     const { route, params } = options.router.match(req.method ?? 'GET', url.pathname);
     const rawBody = await readBody(req);
@@ -69,18 +98,31 @@ export async function startRestJsonServer<Identity>(options: RestJsonServerOptio
     if (rawBody.length > 0 && (type === '' || type.includes('json'))) {
       try {
         const parsed: unknown = JSON.parse(rawBody.toString('utf8'));
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+          body = parsed as Record<string, unknown>;
       } catch {
-        if (route.signingName !== 'iotdata') throw new JobsError('InvalidRequestException', `${route.operation}: the request body is not valid JSON`);
+        if (route.signingName !== 'iotdata')
+          throw new JobsError(
+            'InvalidRequestException',
+            `${route.operation}: the request body is not valid JSON`,
+          );
       }
     }
     const request = { params, query: url.searchParams, body, rawBody, headers: req.headers };
-    const result = await (options.invoke ? options.invoke(route, identity, request) : route.handle(request));
+    const result = await (options.invoke
+      ? options.invoke(route, identity, request)
+      : route.handle(request));
     if (result && 'raw' in result && Buffer.isBuffer(result.raw)) {
-      send(res, 200, result.raw, { 'Content-Type': String(result.contentType), 'x-amzn-RequestId': requestId });
+      send(res, 200, result.raw, {
+        'Content-Type': String(result.contentType),
+        'x-amzn-RequestId': requestId,
+      });
       return;
     }
-    send(res, 200, Buffer.from(JSON.stringify(result ?? {})), { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId });
+    send(res, 200, Buffer.from(JSON.stringify(result ?? {})), {
+      'Content-Type': 'application/json',
+      'x-amzn-RequestId': requestId,
+    });
   }
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
@@ -91,11 +133,25 @@ export async function startRestJsonServer<Identity>(options: RestJsonServerOptio
       const type = known?.type ?? 'InternalFailureException';
       const status = known?.status ?? 500;
       const message = known?.message ?? 'An internal error occurred.';
-      send(res, status, Buffer.from(JSON.stringify({ message })), { 'Content-Type': 'application/json', 'x-amzn-ErrorType': type, 'x-amzn-RequestId': requestId });
+      send(res, status, Buffer.from(JSON.stringify({ message })), {
+        'Content-Type': 'application/json',
+        'x-amzn-ErrorType': type,
+        'x-amzn-RequestId': requestId,
+      });
     });
   };
   const server: Server = options.tls
-    ? createHttpsServer({ key: options.tls.keyPem, cert: options.tls.certPem, ca: [options.tls.caCertPem], requestCert: options.tls.requestCert, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, listener)
+    ? createHttpsServer(
+        {
+          key: options.tls.keyPem,
+          cert: options.tls.certPem,
+          ca: [options.tls.caCertPem],
+          requestCert: options.tls.requestCert,
+          rejectUnauthorized: false,
+          minVersion: 'TLSv1.2',
+        },
+        listener,
+      )
     : createHttpServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -15,8 +15,16 @@ export interface ThingIndexDocument {
   readonly thingGroupNames: readonly string[];
   readonly attributes: Readonly<Record<string, string>>;
   /** Classic shadow (`{reported, desired}`), when indexed. */
-  readonly shadow?: { readonly reported?: unknown; readonly desired?: unknown; readonly name?: Record<string, unknown> };
-  readonly connectivity?: { readonly connected: boolean; readonly timestamp: number; readonly disconnectReason?: string };
+  readonly shadow?: {
+    readonly reported?: unknown;
+    readonly desired?: unknown;
+    readonly name?: Record<string, unknown>;
+  };
+  readonly connectivity?: {
+    readonly connected: boolean;
+    readonly timestamp: number;
+    readonly disconnectReason?: string;
+  };
   readonly registry?: { readonly version: number };
 }
 
@@ -41,7 +49,12 @@ const globCache = new Map<string, RegExp>();
 function glob(pattern: string): RegExp {
   let re = globCache.get(pattern);
   if (!re) {
-    re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    re = new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
     globCache.set(pattern, re);
   }
   return re;
@@ -50,7 +63,12 @@ function glob(pattern: string): RegExp {
 const numeric = (s: string): boolean => s.trim() !== '' && Number.isFinite(Number(s));
 
 function termMatches(value: unknown, wanted: string): boolean {
-  if (typeof value === 'number') return numeric(wanted) ? value === Number(wanted) : wanted.includes('*') || wanted.includes('?') ? glob(wanted).test(String(value)) : false;
+  if (typeof value === 'number')
+    return numeric(wanted)
+      ? value === Number(wanted)
+      : wanted.includes('*') || wanted.includes('?')
+        ? glob(wanted).test(String(value))
+        : false;
   const text = String(value);
   return wanted.includes('*') || wanted.includes('?') ? glob(wanted).test(text) : text === wanted;
 }

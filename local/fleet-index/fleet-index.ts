@@ -17,7 +17,10 @@ import { parseIndexQuery, queryFields } from './index-query';
 export interface ThingIndexingConfiguration {
   readonly thingIndexingMode: 'OFF' | 'REGISTRY' | 'REGISTRY_AND_SHADOW';
   readonly thingConnectivityIndexingMode: 'OFF' | 'STATUS';
-  readonly customFields: readonly { readonly name: string; readonly type: 'Number' | 'String' | 'Boolean' }[];
+  readonly customFields: readonly {
+    readonly name: string;
+    readonly type: 'Number' | 'String' | 'Boolean';
+  }[];
 }
 
 /** Connectivity of a thing (MQTT client id = thing name). */
@@ -29,7 +32,16 @@ export interface ConnectivityStatus {
 }
 
 /** Managed fields usable in aggregations (managing-index.html "Managed fields"). */
-const MANAGED_FIELDS = new Set(['thingName', 'thingId', 'thingTypeName', 'thingGroupNames', 'registry.version', 'connectivity.connected', 'connectivity.timestamp', 'connectivity.disconnectReason']);
+const MANAGED_FIELDS = new Set([
+  'thingName',
+  'thingId',
+  'thingTypeName',
+  'thingGroupNames',
+  'registry.version',
+  'connectivity.connected',
+  'connectivity.timestamp',
+  'connectivity.disconnectReason',
+]);
 const THINGS_INDEX = 'AWS_Things';
 /** SearchIndex maxResults: 1–500 (API_SearchIndex). */
 const MAX_RESULTS = 500;
@@ -47,14 +59,30 @@ export class FleetIndex {
 
   private checkIndex(indexName: string | undefined): void {
     const name = indexName ?? THINGS_INDEX;
-    if (name !== THINGS_INDEX) throw new JobsError('ResourceNotFoundException', `index ${name} does not exist locally (only ${THINGS_INDEX})`);
-    if (this.deps.config.thingIndexingMode === 'OFF') throw new JobsError('ResourceNotFoundException', `index ${THINGS_INDEX} does not exist: thing indexing is OFF in the stack's indexing configuration`);
+    if (name !== THINGS_INDEX)
+      throw new JobsError(
+        'ResourceNotFoundException',
+        `index ${name} does not exist locally (only ${THINGS_INDEX})`,
+      );
+    if (this.deps.config.thingIndexingMode === 'OFF')
+      throw new JobsError(
+        'ResourceNotFoundException',
+        `index ${THINGS_INDEX} does not exist: thing indexing is OFF in the stack's indexing configuration`,
+      );
   }
 
   private checkField(field: string): void {
     const { thingIndexingMode, thingConnectivityIndexingMode } = this.deps.config;
-    if (field.startsWith('shadow.') && thingIndexingMode !== 'REGISTRY_AND_SHADOW') throw new JobsError('InvalidQueryException', `field ${field}: shadows are not indexed (thingIndexingMode ${thingIndexingMode})`);
-    if (field.startsWith('connectivity.') && thingConnectivityIndexingMode !== 'STATUS') throw new JobsError('InvalidQueryException', `field ${field}: connectivity is not indexed (thingConnectivityIndexingMode ${thingConnectivityIndexingMode})`);
+    if (field.startsWith('shadow.') && thingIndexingMode !== 'REGISTRY_AND_SHADOW')
+      throw new JobsError(
+        'InvalidQueryException',
+        `field ${field}: shadows are not indexed (thingIndexingMode ${thingIndexingMode})`,
+      );
+    if (field.startsWith('connectivity.') && thingConnectivityIndexingMode !== 'STATUS')
+      throw new JobsError(
+        'InvalidQueryException',
+        `field ${field}: connectivity is not indexed (thingConnectivityIndexingMode ${thingConnectivityIndexingMode})`,
+      );
   }
 
   /** The index document of one thing. */
@@ -66,10 +94,17 @@ export class FleetIndex {
     if (config.thingIndexingMode === 'REGISTRY_AND_SHADOW') {
       const classic = shadows.read({ thingName });
       const named: Record<string, unknown> = {};
-      for (const name of shadows.namedShadows(thingName)) named[name] = shadows.read({ thingName, shadowName: name })?.state;
-      shadow = { ...(classic?.state ?? {}), ...(Object.keys(named).length > 0 ? { name: named } : {}) };
+      for (const name of shadows.namedShadows(thingName))
+        named[name] = shadows.read({ thingName, shadowName: name })?.state;
+      shadow = {
+        ...(classic?.state ?? {}),
+        ...(Object.keys(named).length > 0 ? { name: named } : {}),
+      };
     }
-    const conn = config.thingConnectivityIndexingMode === 'STATUS' ? (connectivity(thingName) ?? { connected: false, timestamp: 0 }) : undefined;
+    const conn =
+      config.thingConnectivityIndexingMode === 'STATUS'
+        ? (connectivity(thingName) ?? { connected: false, timestamp: 0 })
+        : undefined;
     return {
       thingName: thing.thingName,
       thingId: thing.thingId,
@@ -83,7 +118,8 @@ export class FleetIndex {
   }
 
   private matching(queryString: unknown, indexName: unknown): ThingIndexDocument[] {
-    if (typeof queryString !== 'string') throw new JobsError('InvalidRequestException', 'queryString: is required');
+    if (typeof queryString !== 'string')
+      throw new JobsError('InvalidRequestException', 'queryString: is required');
     this.checkIndex(typeof indexName === 'string' ? indexName : undefined);
     const query = parseIndexQuery(queryString);
     for (const field of queryFields(query)) this.checkField(field);
@@ -99,9 +135,14 @@ export class FleetIndex {
   search(body: Record<string, unknown>): Record<string, unknown> {
     const docs = this.matching(body.queryString, body.indexName);
     const max = body.maxResults === undefined ? 100 : Number(body.maxResults);
-    if (!Number.isInteger(max) || max < 1 || max > MAX_RESULTS) throw new JobsError('InvalidRequestException', `maxResults: expected 1 to ${MAX_RESULTS}`);
-    const start = typeof body.nextToken === 'string' ? Number(Buffer.from(body.nextToken, 'base64url').toString()) : 0;
-    if (!Number.isInteger(start) || start < 0) throw new JobsError('InvalidRequestException', 'nextToken: not a token this index returned');
+    if (!Number.isInteger(max) || max < 1 || max > MAX_RESULTS)
+      throw new JobsError('InvalidRequestException', `maxResults: expected 1 to ${MAX_RESULTS}`);
+    const start =
+      typeof body.nextToken === 'string'
+        ? Number(Buffer.from(body.nextToken, 'base64url').toString())
+        : 0;
+    if (!Number.isInteger(start) || start < 0)
+      throw new JobsError('InvalidRequestException', 'nextToken: not a token this index returned');
     const page = docs.slice(start, start + max);
     return {
       things: page.map(d => ({
@@ -114,7 +155,9 @@ export class FleetIndex {
         ...(d.connectivity ? { connectivity: d.connectivity } : {}),
       })),
       thingGroups: [],
-      ...(start + max < docs.length ? { nextToken: Buffer.from(String(start + max)).toString('base64url') } : {}),
+      ...(start + max < docs.length
+        ? { nextToken: Buffer.from(String(start + max)).toString('base64url') }
+        : {}),
     };
   }
 
@@ -122,9 +165,17 @@ export class FleetIndex {
     this.checkField(field);
     const custom = this.deps.config.customFields.find(f => f.name === field);
     if (custom) return custom.type;
-    if (MANAGED_FIELDS.has(field)) return field === 'registry.version' || field === 'connectivity.timestamp' ? 'Number' : field === 'connectivity.connected' ? 'Boolean' : 'String';
+    if (MANAGED_FIELDS.has(field))
+      return field === 'registry.version' || field === 'connectivity.timestamp'
+        ? 'Number'
+        : field === 'connectivity.connected'
+          ? 'Boolean'
+          : 'String';
     if (field.startsWith('attributes.')) return 'String';
-    throw new JobsError('InvalidAggregationException', `aggregationField ${field} is neither a managed field nor a custom field of the indexing configuration (${this.deps.config.customFields.map(f => f.name).join(', ') || 'none'})`);
+    throw new JobsError(
+      'InvalidAggregationException',
+      `aggregationField ${field} is neither a managed field nor a custom field of the indexing configuration (${this.deps.config.customFields.map(f => f.name).join(', ') || 'none'})`,
+    );
   }
 
   /** GetStatistics (API_GetStatistics). */
@@ -142,21 +193,44 @@ export class FleetIndex {
     const sumOfSquares = numbers.reduce((a, b) => a + b * b, 0);
     const average = sum / count;
     const variance = sumOfSquares / count - average * average;
-    return { statistics: { count, average, sum, minimum: Math.min(...numbers), maximum: Math.max(...numbers), sumOfSquares, variance, stdDeviation: Math.sqrt(variance) } };
+    return {
+      statistics: {
+        count,
+        average,
+        sum,
+        minimum: Math.min(...numbers),
+        maximum: Math.max(...numbers),
+        sumOfSquares,
+        variance,
+        stdDeviation: Math.sqrt(variance),
+      },
+    };
   }
 
   /** GetBucketsAggregation (API_GetBucketsAggregation, terms aggregation). */
   buckets(body: Record<string, unknown>): Record<string, unknown> {
     const docs = this.matching(body.queryString, body.indexName);
     const field = body.aggregationField;
-    if (typeof field !== 'string') throw new JobsError('InvalidRequestException', 'aggregationField: is required');
+    if (typeof field !== 'string')
+      throw new JobsError('InvalidRequestException', 'aggregationField: is required');
     this.checkAggregationField(field);
-    const terms = (body.bucketsAggregationType as { termsAggregation?: { maxBuckets?: number } } | undefined)?.termsAggregation;
+    const terms = (
+      body.bucketsAggregationType as { termsAggregation?: { maxBuckets?: number } } | undefined
+    )?.termsAggregation;
     const maxBuckets = terms?.maxBuckets ?? 10;
-    if (!Number.isInteger(maxBuckets) || maxBuckets < 1 || maxBuckets > 10_000) throw new JobsError('InvalidRequestException', 'bucketsAggregationType.termsAggregation.maxBuckets: expected 1 to 10000');
+    if (!Number.isInteger(maxBuckets) || maxBuckets < 1 || maxBuckets > 10_000)
+      throw new JobsError(
+        'InvalidRequestException',
+        'bucketsAggregationType.termsAggregation.maxBuckets: expected 1 to 10000',
+      );
     const counts = new Map<string, number>();
-    for (const doc of docs) for (const v of new Set(valuesAt(doc, field).map(String))) counts.set(v, (counts.get(v) ?? 0) + 1);
-    const buckets = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, maxBuckets).map(([keyValue, count]) => ({ keyValue, count }));
+    for (const doc of docs)
+      for (const v of new Set(valuesAt(doc, field).map(String)))
+        counts.set(v, (counts.get(v) ?? 0) + 1);
+    const buckets = [...counts.entries()]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, maxBuckets)
+      .map(([keyValue, count]) => ({ keyValue, count }));
     return { totalCount: docs.length, buckets };
   }
 }

@@ -14,9 +14,20 @@ export type IndexQuery =
   | { readonly kind: 'and' | 'or'; readonly left: IndexQuery; readonly right: IndexQuery }
   | { readonly kind: 'not'; readonly operand: IndexQuery }
   | { readonly kind: 'term'; readonly field: string; readonly value: string }
-  | { readonly kind: 'range'; readonly field: string; readonly low?: string; readonly high?: string; readonly lowInclusive: boolean; readonly highInclusive: boolean };
+  | {
+      readonly kind: 'range';
+      readonly field: string;
+      readonly low?: string;
+      readonly high?: string;
+      readonly lowInclusive: boolean;
+      readonly highInclusive: boolean;
+    };
 
-type Token = { readonly text: string; readonly at: number; readonly kind: 'word' | 'lparen' | 'rparen' };
+type Token = {
+  readonly text: string;
+  readonly at: number;
+  readonly kind: 'word' | 'lparen' | 'rparen';
+};
 
 function invalid(message: string): JobsError {
   return new JobsError('InvalidQueryException', `Syntax error in query string: ${message}`);
@@ -73,20 +84,30 @@ function parseTerm(token: Token): IndexQuery {
   if (cmp && !token.text.slice(0, cmp[1].length + 1).includes(':')) {
     const [, field, op, raw] = cmp;
     const value = unquote(raw);
-    if (op === '>' || op === '>=') return { kind: 'range', field, low: value, lowInclusive: op === '>=', highInclusive: true };
+    if (op === '>' || op === '>=')
+      return { kind: 'range', field, low: value, lowInclusive: op === '>=', highInclusive: true };
     return { kind: 'range', field, high: value, lowInclusive: true, highInclusive: op === '<=' };
   }
   const colon = token.text.indexOf(':');
-  if (colon <= 0 || colon === token.text.length - 1) throw invalid(`expected field:value at position ${token.at}, got "${token.text}"`);
+  if (colon <= 0 || colon === token.text.length - 1)
+    throw invalid(`expected field:value at position ${token.at}, got "${token.text}"`);
   const field = token.text.slice(0, colon);
   const raw = token.text.slice(colon + 1);
   const range = /^([[{])\s*(\S+)\s+TO\s+(\S+)\s*([\]}])$/.exec(raw);
   if (range) {
     const low = unquote(range[2]);
     const high = unquote(range[3]);
-    return { kind: 'range', field, low: low === '*' ? undefined : low, high: high === '*' ? undefined : high, lowInclusive: range[1] === '[', highInclusive: range[4] === ']' };
+    return {
+      kind: 'range',
+      field,
+      low: low === '*' ? undefined : low,
+      high: high === '*' ? undefined : high,
+      lowInclusive: range[1] === '[',
+      highInclusive: range[4] === ']',
+    };
   }
-  if (raw.startsWith('[') || raw.startsWith('{')) throw invalid(`expected a range like [a TO b] at position ${token.at + colon + 1}`);
+  if (raw.startsWith('[') || raw.startsWith('{'))
+    throw invalid(`expected a range like [a TO b] at position ${token.at + colon + 1}`);
   return { kind: 'term', field, value: unquote(raw) };
 }
 
@@ -132,12 +153,14 @@ export function parseIndexQuery(query: string): IndexQuery {
       return inner;
     }
     if (t.kind === 'rparen') throw invalid(`unexpected ) at position ${t.at}`);
-    if (t.text === 'AND' || t.text === 'OR') throw invalid(`unexpected ${t.text} at position ${t.at}`);
+    if (t.text === 'AND' || t.text === 'OR')
+      throw invalid(`unexpected ${t.text} at position ${t.at}`);
     return parseTerm(t);
   }
 
   const result = or();
-  if (pos < tokens.length) throw invalid(`unexpected "${tokens[pos].text}" at position ${tokens[pos].at}`);
+  if (pos < tokens.length)
+    throw invalid(`unexpected "${tokens[pos].text}" at position ${tokens[pos].at}`);
   return result;
 }
 

@@ -22,8 +22,20 @@ function failuresOf(type: AbortCriteria['failureType'], c: JobProcessDetails): n
 }
 
 /** The first criterion met by `counts`, or undefined. */
-export function abortCriterionMet(criteria: readonly AbortCriteria[] | undefined, counts: JobProcessDetails): AbortCriteria | undefined {
+export function abortCriterionMet(
+  criteria: readonly AbortCriteria[] | undefined,
+  counts: JobProcessDetails,
+): AbortCriteria | undefined {
   if (!criteria) return undefined;
-  const executed = counts.numberOfSucceededThings + counts.numberOfFailedThings + counts.numberOfRejectedThings + counts.numberOfTimedOutThings;
-  return criteria.find(c => executed >= c.minNumberOfExecutedThings && executed > 0 && (failuresOf(c.failureType, counts) * 100) / executed >= c.thresholdPercentage);
+  const executed =
+    counts.numberOfSucceededThings +
+    counts.numberOfFailedThings +
+    counts.numberOfRejectedThings +
+    counts.numberOfTimedOutThings;
+  return criteria.find(
+    c =>
+      executed >= c.minNumberOfExecutedThings &&
+      executed > 0 &&
+      (failuresOf(c.failureType, counts) * 100) / executed >= c.thresholdPercentage,
+  );
 }

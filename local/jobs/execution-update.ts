@@ -11,24 +11,48 @@
  * - stepTimeoutInMinutes: 1–10080, or -1 to cancel the current step timer.
  */
 import { JobsError } from './jobs-error';
-import { TERMINAL_EXECUTION_STATES, type JobExecutionRecord, type JobExecutionStatus } from './job-records';
+import {
+  TERMINAL_EXECUTION_STATES,
+  type JobExecutionRecord,
+  type JobExecutionStatus,
+} from './job-records';
 
 export const MAX_STATUS_DETAILS = 10;
 const DETAIL_KEY = /^[a-zA-Z0-9:_-]{1,128}$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const DEVICE_STATUSES: ReadonlySet<string> = new Set(['IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'REJECTED']);
+const DEVICE_STATUSES: ReadonlySet<string> = new Set([
+  'IN_PROGRESS',
+  'SUCCEEDED',
+  'FAILED',
+  'REJECTED',
+]);
 
 /** Validated statusDetails (a plain string map), or an InvalidRequestException naming the key. */
-export function parseStatusDetails(value: unknown, field = 'statusDetails'): Record<string, string> | undefined {
+export function parseStatusDetails(
+  value: unknown,
+  field = 'statusDetails',
+): Record<string, string> | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) throw new JobsError('InvalidRequestException', `${field}: expected an object of string values`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new JobsError('InvalidRequestException', `${field}: expected an object of string values`);
   const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length > MAX_STATUS_DETAILS) throw new JobsError('InvalidRequestException', `${field}: ${entries.length} entries, at most ${MAX_STATUS_DETAILS} are allowed`);
+  if (entries.length > MAX_STATUS_DETAILS)
+    throw new JobsError(
+      'InvalidRequestException',
+      `${field}: ${entries.length} entries, at most ${MAX_STATUS_DETAILS} are allowed`,
+    );
   for (const [k, v] of entries) {
-    if (!DETAIL_KEY.test(k)) throw new JobsError('InvalidRequestException', `${field}: key ${JSON.stringify(k)} must be 1-128 characters of [a-zA-Z0-9:_-]`);
+    if (!DETAIL_KEY.test(k))
+      throw new JobsError(
+        'InvalidRequestException',
+        `${field}: key ${JSON.stringify(k)} must be 1-128 characters of [a-zA-Z0-9:_-]`,
+      );
     if (typeof v !== 'string' || v.length === 0 || v.length > 1024 || CONTROL.test(v)) {
-      throw new JobsError('InvalidRequestException', `${field}.${k}: expected a string of 1-1024 characters without control characters`);
+      throw new JobsError(
+        'InvalidRequestException',
+        `${field}.${k}: expected a string of 1-1024 characters without control characters`,
+      );
     }
   }
   return value as Record<string, string>;
@@ -37,8 +61,15 @@ export function parseStatusDetails(value: unknown, field = 'statusDetails'): Rec
 /** Validated stepTimeoutInMinutes (1–10080 or -1). */
 export function parseStepTimeout(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || (value !== -1 && (value < 1 || value > 10_080))) {
-    throw new JobsError('InvalidRequestException', `stepTimeoutInMinutes: expected an integer from 1 to 10080, or -1, got ${JSON.stringify(value)}`);
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    (value !== -1 && (value < 1 || value > 10_080))
+  ) {
+    throw new JobsError(
+      'InvalidRequestException',
+      `stepTimeoutInMinutes: expected an integer from 1 to 10080, or -1, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }
@@ -46,19 +77,37 @@ export function parseStepTimeout(value: unknown): number | undefined {
 /** The status a device asks for, checked against the set a device may report. */
 export function parseDeviceStatus(value: unknown): JobExecutionStatus {
   if (typeof value !== 'string' || !DEVICE_STATUSES.has(value)) {
-    throw new JobsError('InvalidRequestException', `status: expected one of IN_PROGRESS, SUCCEEDED, FAILED, REJECTED, got ${JSON.stringify(value)}`);
+    throw new JobsError(
+      'InvalidRequestException',
+      `status: expected one of IN_PROGRESS, SUCCEEDED, FAILED, REJECTED, got ${JSON.stringify(value)}`,
+    );
   }
   return value as JobExecutionStatus;
 }
 
 /** The execution state AWS includes with VersionMismatch and InvalidStateTransition errors. */
-export function executionStateOf(execution: JobExecutionRecord): { status: string; statusDetails: Record<string, string>; versionNumber: number } {
-  return { status: execution.status, statusDetails: { ...execution.statusDetails }, versionNumber: execution.versionNumber };
+export function executionStateOf(execution: JobExecutionRecord): {
+  status: string;
+  statusDetails: Record<string, string>;
+  versionNumber: number;
+} {
+  return {
+    status: execution.status,
+    statusDetails: { ...execution.statusDetails },
+    versionNumber: execution.versionNumber,
+  };
 }
 
 /** Throws InvalidStateTransitionException unless a device may move `execution` to `next`. */
-export function checkDeviceTransition(execution: JobExecutionRecord, next: JobExecutionStatus): void {
+export function checkDeviceTransition(
+  execution: JobExecutionRecord,
+  next: JobExecutionStatus,
+): void {
   if (TERMINAL_EXECUTION_STATES.has(execution.status)) {
-    throw new JobsError('InvalidStateTransitionException', `job execution ${execution.jobId} on ${execution.thingName} is ${execution.status}, a terminal state; it cannot become ${next}`, executionStateOf(execution));
+    throw new JobsError(
+      'InvalidStateTransitionException',
+      `job execution ${execution.jobId} on ${execution.thingName} is ${execution.status}, a terminal state; it cannot become ${next}`,
+      executionStateOf(execution),
+    );
   }
 }

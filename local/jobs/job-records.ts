@@ -6,10 +6,19 @@
  */
 
 /** Job execution states (https://docs.aws.amazon.com/iot/latest/developerguide/iot-jobs-lifecycle.html). */
-export type JobExecutionStatus = 'QUEUED' | 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'REJECTED' | 'REMOVED' | 'CANCELED';
+export type JobExecutionStatus =
+  | 'QUEUED'
+  | 'IN_PROGRESS'
+  | 'SUCCEEDED'
+  | 'FAILED'
+  | 'TIMED_OUT'
+  | 'REJECTED'
+  | 'REMOVED'
+  | 'CANCELED';
 
 /** Job states (API_Job `status`). */
-export type JobStatus = 'IN_PROGRESS' | 'CANCELED' | 'COMPLETED' | 'DELETION_IN_PROGRESS' | 'SCHEDULED';
+export type JobStatus =
+  'IN_PROGRESS' | 'CANCELED' | 'COMPLETED' | 'DELETION_IN_PROGRESS' | 'SCHEDULED';
 
 export type TargetSelection = 'SNAPSHOT' | 'CONTINUOUS';
 export type JobFailureType = 'FAILED' | 'REJECTED' | 'TIMED_OUT' | 'ALL';
@@ -18,7 +27,10 @@ export type JobFailureType = 'FAILED' | 'REJECTED' | 'TIMED_OUT' | 'ALL';
 export interface ExponentialRolloutRate {
   readonly baseRatePerMinute: number;
   readonly incrementFactor: number;
-  readonly rateIncreaseCriteria: { readonly numberOfNotifiedThings?: number; readonly numberOfSucceededThings?: number };
+  readonly rateIncreaseCriteria: {
+    readonly numberOfNotifiedThings?: number;
+    readonly numberOfSucceededThings?: number;
+  };
 }
 
 /** API_JobExecutionsRolloutConfig. */
@@ -131,7 +143,14 @@ export interface JobExecutionRecord {
 }
 
 /** Terminal execution states: no further update is accepted. */
-export const TERMINAL_EXECUTION_STATES: ReadonlySet<JobExecutionStatus> = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'REJECTED', 'REMOVED', 'CANCELED']);
+export const TERMINAL_EXECUTION_STATES: ReadonlySet<JobExecutionStatus> = new Set([
+  'SUCCEEDED',
+  'FAILED',
+  'TIMED_OUT',
+  'REJECTED',
+  'REMOVED',
+  'CANCELED',
+]);
 
 /** Pending states: the execution is on the thing's list of pending jobs. */
 export function isPending(status: JobExecutionStatus): boolean {

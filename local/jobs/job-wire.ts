@@ -5,12 +5,19 @@
  * - HTTPS jobs data plane (API_iot-jobs-data_JobExecution, jobDocument as a string);
  * - control plane (API_Job, API_JobExecution, API_JobExecutionSummaryForJob).
  */
-import type { JobExecutionRecord, JobProcessDetails, JobRecord, JobTemplateRecord } from './job-records';
+import type {
+  JobExecutionRecord,
+  JobProcessDetails,
+  JobRecord,
+  JobTemplateRecord,
+} from './job-records';
 
 /** Epoch milliseconds → AWS's epoch seconds (fractional, as the SDKs parse them). */
-export const toSeconds = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms / 1000);
+export const toSeconds = (ms: number | undefined): number | undefined =>
+  ms === undefined ? undefined : ms / 1000;
 /** Whole epoch seconds, as the MQTT jobs API sends them. */
-const wholeSeconds = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : Math.floor(ms / 1000));
+const wholeSeconds = (ms: number | undefined): number | undefined =>
+  ms === undefined ? undefined : Math.floor(ms / 1000);
 
 function compact<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -18,11 +25,21 @@ function compact<T extends Record<string, unknown>>(o: T): T {
 
 /** MQTT `JobExecutionSummary`. */
 export function mqttSummary(e: JobExecutionRecord): Record<string, unknown> {
-  return compact({ jobId: e.jobId, queuedAt: wholeSeconds(e.queuedAt), startedAt: wholeSeconds(e.startedAt), lastUpdatedAt: wholeSeconds(e.lastUpdatedAt), versionNumber: e.versionNumber, executionNumber: e.executionNumber });
+  return compact({
+    jobId: e.jobId,
+    queuedAt: wholeSeconds(e.queuedAt),
+    startedAt: wholeSeconds(e.startedAt),
+    lastUpdatedAt: wholeSeconds(e.lastUpdatedAt),
+    versionNumber: e.versionNumber,
+    executionNumber: e.executionNumber,
+  });
 }
 
 /** MQTT `JobExecution` (jobDocument as a JSON object). */
-export function mqttExecution(e: JobExecutionRecord, jobDocument?: unknown): Record<string, unknown> {
+export function mqttExecution(
+  e: JobExecutionRecord,
+  jobDocument?: unknown,
+): Record<string, unknown> {
   return compact({
     jobId: e.jobId,
     thingName: e.thingName,
@@ -39,7 +56,11 @@ export function mqttExecution(e: JobExecutionRecord, jobDocument?: unknown): Rec
 
 /** `JobExecutionState`. */
 export function executionState(e: JobExecutionRecord): Record<string, unknown> {
-  return { status: e.status, statusDetails: { ...e.statusDetails }, versionNumber: e.versionNumber };
+  return {
+    status: e.status,
+    statusDetails: { ...e.statusDetails },
+    versionNumber: e.versionNumber,
+  };
 }
 
 function secondsBeforeTimeout(e: JobExecutionRecord, nowMs: number): number | undefined {
@@ -48,12 +69,24 @@ function secondsBeforeTimeout(e: JobExecutionRecord, nowMs: number): number | un
 }
 
 /** HTTPS jobs data plane `JobExecution` (jobDocument as a string). */
-export function dataPlaneExecution(e: JobExecutionRecord, nowMs: number, jobDocument?: string): Record<string, unknown> {
-  return compact({ ...mqttExecution(e), jobDocument, approximateSecondsBeforeTimedOut: secondsBeforeTimeout(e, nowMs) });
+export function dataPlaneExecution(
+  e: JobExecutionRecord,
+  nowMs: number,
+  jobDocument?: string,
+): Record<string, unknown> {
+  return compact({
+    ...mqttExecution(e),
+    jobDocument,
+    approximateSecondsBeforeTimedOut: secondsBeforeTimeout(e, nowMs),
+  });
 }
 
 /** Control plane `JobExecution` (DescribeJobExecution). */
-export function controlPlaneExecution(e: JobExecutionRecord, thingArn: string, nowMs: number): Record<string, unknown> {
+export function controlPlaneExecution(
+  e: JobExecutionRecord,
+  thingArn: string,
+  nowMs: number,
+): Record<string, unknown> {
   return compact({
     jobId: e.jobId,
     status: e.status,
@@ -71,11 +104,21 @@ export function controlPlaneExecution(e: JobExecutionRecord, thingArn: string, n
 
 /** Control plane `JobExecutionSummary` (ListJobExecutionsForJob / ForThing). */
 export function controlPlaneExecutionSummary(e: JobExecutionRecord): Record<string, unknown> {
-  return compact({ status: e.status, queuedAt: toSeconds(e.queuedAt), startedAt: toSeconds(e.startedAt), lastUpdatedAt: toSeconds(e.lastUpdatedAt), executionNumber: e.executionNumber, retryAttempt: e.retryAttempt });
+  return compact({
+    status: e.status,
+    queuedAt: toSeconds(e.queuedAt),
+    startedAt: toSeconds(e.startedAt),
+    lastUpdatedAt: toSeconds(e.lastUpdatedAt),
+    executionNumber: e.executionNumber,
+    retryAttempt: e.retryAttempt,
+  });
 }
 
 /** Control plane `Job` (DescribeJob). */
-export function controlPlaneJob(job: JobRecord, details: JobProcessDetails & { processingTargets: string[] }): Record<string, unknown> {
+export function controlPlaneJob(
+  job: JobRecord,
+  details: JobProcessDetails & { processingTargets: string[] },
+): Record<string, unknown> {
   return compact({
     jobArn: job.jobArn,
     jobId: job.jobId,

@@ -14,14 +14,33 @@
  *   maintenance-window.ts); CancelJob with and without `force`.
  */
 import { abortCriterionMet } from './abort-criteria';
+import { parseScheduleTime } from './create-job-request';
+import { ExecutionBook } from './execution-book';
 import { checkDeviceTransition, executionStateOf } from './execution-update';
 import { JobsError } from './jobs-error';
-import { isPending, TERMINAL_EXECUTION_STATES, type CreateJobRequest, type JobConfig, type JobExecutionRecord, type JobExecutionStatus, type JobProcessDetails, type JobRecord, type JobTemplateRecord } from './job-records';
+import {
+  isPending,
+  TERMINAL_EXECUTION_STATES,
+  type CreateJobRequest,
+  type JobExecutionRecord,
+  type JobExecutionStatus,
+  type JobProcessDetails,
+  type JobRecord,
+  type JobTemplateRecord,
+} from './job-records';
+import {
+  COUNT_FIELD,
+  zeroCounts,
+  type JobOperation,
+  type JobState,
+  type JobsEngineEvent,
+  type PersistedJob,
+} from './job-state';
+import { JobTemplateBook } from './job-template-book';
 import { inMaintenanceWindow } from './maintenance-window';
-import { parseScheduleTime } from './create-job-request';
-import { recordNotified, recordSucceeded, rolloutAllowance, startPacing, type RolloutPacing } from './rollout-pacing';
+import { recordNotified, recordSucceeded, rolloutAllowance, startPacing } from './rollout-pacing';
 
-const MINUTE = 60_000;
+export type { ExecutionOperation, JobOperation, JobsEngineEvent, PersistedJob } from './job-state';
 
 /** What the engine needs from the registry and the clock. */
 export interface JobsEngineDeps {
@@ -32,64 +51,18 @@ export interface JobsEngineDeps {
   resolveTarget(targetArn: string): readonly string[];
 }
 
-/** Job event operations (https://docs.aws.amazon.com/iot/latest/developerguide/events-jobs.html). */
-export type JobOperation = 'created' | 'completed' | 'canceled' | 'scheduled' | 'started';
-/** Execution event operations (lower-case status names, as the event topics spell them). */
-export type ExecutionOperation = 'queued' | 'in_progress' | 'succeeded' | 'failed' | 'rejected' | 'timed_out' | 'removed' | 'canceled';
-
-/** What changed; persistence and the MQTT layer listen. */
-export type JobsEngineEvent =
-  | { readonly kind: 'job'; readonly job: PersistedJob; readonly operation?: JobOperation }
-  | { readonly kind: 'execution'; readonly execution: JobExecutionRecord; readonly operation?: ExecutionOperation }
-  | { readonly kind: 'pending'; readonly thingName: string }
-  | { readonly kind: 'template'; readonly template: JobTemplateRecord }
-  | { readonly kind: 'templateDeleted'; readonly jobTemplateId: string };
-
-/** A job with its rollout state, as persisted. */
-export interface PersistedJob {
-  readonly record: JobRecord;
-  readonly pendingTargets: string[];
-  readonly pacing?: RolloutPacing;
-  readonly endHandled?: boolean;
-}
-
-interface JobState {
-  record: JobRecord;
-  pendingTargets: string[];
-  pacing?: RolloutPacing;
-  endHandled?: boolean;
-  counts: JobProcessDetails;
-  executions: Map<string, JobExecutionRecord>;
-}
-
-const COUNT_FIELD: Record<JobExecutionStatus, keyof JobProcessDetails> = {
-  QUEUED: 'numberOfQueuedThings',
-  IN_PROGRESS: 'numberOfInProgressThings',
-  SUCCEEDED: 'numberOfSucceededThings',
-  FAILED: 'numberOfFailedThings',
-  TIMED_OUT: 'numberOfTimedOutThings',
-  REJECTED: 'numberOfRejectedThings',
-  REMOVED: 'numberOfRemovedThings',
-  CANCELED: 'numberOfCanceledThings',
-};
-
-function zeroCounts(): JobProcessDetails {
-  return { numberOfCanceledThings: 0, numberOfSucceededThings: 0, numberOfFailedThings: 0, numberOfRejectedThings: 0, numberOfQueuedThings: 0, numberOfInProgressThings: 0, numberOfRemovedThings: 0, numberOfTimedOutThings: 0 };
-}
-
 /** See the file header. */
 export class JobsEngine {
   private readonly jobs = new Map<string, JobState>();
-  private readonly templates = new Map<string, JobTemplateRecord>();
-  /** Older executions (before a retry), by `jobId|thingName`. */
-  private readonly history = new Map<string, JobExecutionRecord[]>();
-  /** Jobs with a pending execution, by thing. */
-  private readonly pendingByThing = new Map<string, Set<string>>();
-  /** IN_PROGRESS executions with a deadline. */
-  private readonly timed = new Set<JobExecutionRecord>();
   private listener: (event: JobsEngineEvent) => void = () => {};
+  private readonly emit = (event: JobsEngineEvent): void => this.listener(event);
+  /** Job templates (CreateJobTemplate, DescribeJobTemplate, ...). */
+  readonly templates: JobTemplateBook;
+  private readonly book = new ExecutionBook(this.emit);
 
-  constructor(private readonly deps: JobsEngineDeps) {}
+  constructor(private readonly deps: JobsEngineDeps) {
+    this.templates = new JobTemplateBook(deps.arn, deps.now, this.emit);
+  }
 
   /** Sets the listener that receives every change. */
   onEvent(listener: (event: JobsEngineEvent) => void): void {
@@ -98,62 +71,20 @@ export class JobsEngine {
 
   // ------------------------------------------------------------------ restore
   /** Rebuilds the engine from persisted records (after a restart). */
-  restore(jobs: readonly PersistedJob[], executions: readonly JobExecutionRecord[], templates: readonly JobTemplateRecord[]): void {
-    for (const t of templates) this.templates.set(t.jobTemplateId, t);
-    for (const j of jobs) this.jobs.set(j.record.jobId, { ...j, pendingTargets: [...j.pendingTargets], counts: zeroCounts(), executions: new Map() });
-    const sorted = [...executions].sort((a, b) => a.executionNumber - b.executionNumber);
-    for (const e of sorted) {
-      const job = this.jobs.get(e.jobId);
-      if (!job) continue;
-      const previous = job.executions.get(e.thingName);
-      if (previous) {
-        job.counts[COUNT_FIELD[previous.status]]--;
-        this.historyOf(e.jobId, e.thingName).push(previous);
-      }
-      job.executions.set(e.thingName, e);
-      job.counts[COUNT_FIELD[e.status]]++;
-    }
-    for (const job of this.jobs.values()) {
-      for (const e of job.executions.values()) {
-        if (isPending(e.status)) this.pendingSet(e.thingName).add(e.jobId);
-        if (e.inProgressDeadline !== undefined || e.stepDeadline !== undefined) this.timed.add(e);
-      }
-    }
-  }
-
-  // ------------------------------------------------------------------ templates
-  createJobTemplate(jobTemplateId: string, config: JobConfig): JobTemplateRecord {
-    if (!/^[a-zA-Z0-9_-]{1,64}$/.test(jobTemplateId)) throw new JobsError('InvalidRequestException', `jobTemplateId: expected 1 to 64 characters of [a-zA-Z0-9_-], got ${JSON.stringify(jobTemplateId)}`);
-    if (this.templates.has(jobTemplateId)) throw new JobsError('ConflictException', `job template ${jobTemplateId} already exists`);
-    if (config.document === undefined && config.documentSource === undefined) throw new JobsError('InvalidRequestException', 'document: a job template needs document or documentSource');
-    const template: JobTemplateRecord = { ...config, jobTemplateId, jobTemplateArn: this.deps.arn(`jobtemplate/${jobTemplateId}`), createdAt: this.deps.now() };
-    this.templates.set(jobTemplateId, template);
-    this.listener({ kind: 'template', template });
-    return template;
-  }
-
-  /** DeleteJobTemplate (jobs created from it keep their copy of its settings). */
-  deleteJobTemplate(jobTemplateId: string): void {
-    this.getJobTemplate(jobTemplateId);
-    this.templates.delete(jobTemplateId);
-    this.listener({ kind: 'templateDeleted', jobTemplateId });
-  }
-
-  getJobTemplate(jobTemplateId: string): JobTemplateRecord {
-    const t = this.templates.get(jobTemplateId);
-    if (!t) throw new JobsError('ResourceNotFoundException', `job template ${jobTemplateId} does not exist`);
-    return t;
-  }
-
-  /** The template an ARN names (`.../jobtemplate/<id>`). */
-  templateByArn(arn: string): JobTemplateRecord {
-    const id = /:jobtemplate\/([^/]+)$/.exec(arn)?.[1];
-    if (!id) throw new JobsError('InvalidRequestException', `jobTemplateArn: ${JSON.stringify(arn)} is not a job template ARN`);
-    return this.getJobTemplate(id);
-  }
-
-  listJobTemplates(): JobTemplateRecord[] {
-    return [...this.templates.values()];
+  restore(
+    jobs: readonly PersistedJob[],
+    executions: readonly JobExecutionRecord[],
+    templates: readonly JobTemplateRecord[],
+  ): void {
+    this.templates.restore(templates);
+    for (const j of jobs)
+      this.jobs.set(j.record.jobId, {
+        ...j,
+        pendingTargets: [...j.pendingTargets],
+        counts: zeroCounts(),
+        executions: new Map(),
+      });
+    this.book.restore(this.jobs, executions);
   }
 
   // ------------------------------------------------------------------ jobs
@@ -161,17 +92,26 @@ export class JobsEngine {
    * Creates a job, or returns the existing one when `fingerprint` matches the request it was
    * created with; a different request for an existing jobId is ResourceAlreadyExistsException.
    */
-  createJob(request: CreateJobRequest & { document: string }, fingerprint: string): { job: JobRecord; created: boolean } {
+  createJob(
+    request: CreateJobRequest & { document: string },
+    fingerprint: string,
+  ): { job: JobRecord; created: boolean } {
     const existing = this.jobs.get(request.jobId);
     if (existing) {
-      if (existing.record.requestFingerprint === fingerprint) return { job: existing.record, created: false };
-      throw new JobsError('ResourceAlreadyExistsException', `a job with id ${request.jobId} already exists with a different request`);
+      if (existing.record.requestFingerprint === fingerprint)
+        return { job: existing.record, created: false };
+      throw new JobsError(
+        'ResourceAlreadyExistsException',
+        `a job with id ${request.jobId} already exists with a different request`,
+      );
     }
     const things = new Set<string>();
-    for (const target of request.targets) for (const thing of this.deps.resolveTarget(target)) things.add(thing);
+    for (const target of request.targets)
+      for (const thing of this.deps.resolveTarget(target)) things.add(thing);
     const now = this.deps.now();
     const start = request.schedulingConfig?.startTime;
-    const scheduled = start !== undefined && parseScheduleTime(start, 'schedulingConfig.startTime') > now;
+    const scheduled =
+      start !== undefined && parseScheduleTime(start, 'schedulingConfig.startTime') > now;
     const record: JobRecord = {
       ...request,
       jobArn: this.deps.arn(`job/${request.jobId}`),
@@ -180,7 +120,12 @@ export class JobsEngine {
       lastUpdatedAt: now,
       requestFingerprint: fingerprint,
     };
-    const job: JobState = { record, pendingTargets: [...things].sort(), counts: zeroCounts(), executions: new Map() };
+    const job: JobState = {
+      record,
+      pendingTargets: [...things].sort(),
+      counts: zeroCounts(),
+      executions: new Map(),
+    };
     if (!scheduled) job.pacing = startPacing(record.jobExecutionsRolloutConfig, now);
     this.jobs.set(record.jobId, job);
     this.emitJob(job, scheduled ? 'scheduled' : 'created');
@@ -202,7 +147,13 @@ export class JobsEngine {
   /** DescribeJob's `jobProcessDetails` (a copy). */
   processDetails(jobId: string): JobProcessDetails & { processingTargets: string[] } {
     const job = this.state(jobId);
-    return { ...job.counts, processingTargets: job.record.status === 'IN_PROGRESS' && job.pendingTargets.length > 0 ? [...job.record.targets] : [] };
+    return {
+      ...job.counts,
+      processingTargets:
+        job.record.status === 'IN_PROGRESS' && job.pendingTargets.length > 0
+          ? [...job.record.targets]
+          : [],
+    };
   }
 
   listJobs(): JobRecord[] {
@@ -211,7 +162,9 @@ export class JobsEngine {
 
   /** Current executions of a job (one per thing), optionally by status. */
   listExecutionsForJob(jobId: string, status?: JobExecutionStatus): JobExecutionRecord[] {
-    return [...this.state(jobId).executions.values()].filter(e => status === undefined || e.status === status);
+    return [...this.state(jobId).executions.values()].filter(
+      e => status === undefined || e.status === status,
+    );
   }
 
   /** Every execution of a thing (current ones), newest first. */
@@ -227,17 +180,34 @@ export class JobsEngine {
   /** An execution of `jobId` on `thingName` (the current one, or `executionNumber`). */
   getExecution(jobId: string, thingName: string, executionNumber?: number): JobExecutionRecord {
     const current = this.state(jobId).executions.get(thingName);
-    if (current && (executionNumber === undefined || current.executionNumber === executionNumber)) return current;
-    const old = executionNumber === undefined ? undefined : this.history.get(`${jobId}|${thingName}`)?.find(e => e.executionNumber === executionNumber);
-    if (!old) throw new JobsError('ResourceNotFoundException', `job ${jobId} has no execution${executionNumber === undefined ? '' : ` number ${executionNumber}`} on thing ${thingName}`);
+    if (current && (executionNumber === undefined || current.executionNumber === executionNumber))
+      return current;
+    const old =
+      executionNumber === undefined
+        ? undefined
+        : this.book.history
+            .get(`${jobId}|${thingName}`)
+            ?.find(e => e.executionNumber === executionNumber);
+    if (!old)
+      throw new JobsError(
+        'ResourceNotFoundException',
+        `job ${jobId} has no execution${executionNumber === undefined ? '' : ` number ${executionNumber}`} on thing ${thingName}`,
+      );
     return old;
   }
 
   /** CancelJob (https://docs.aws.amazon.com/iot/latest/apireference/API_CancelJob.html). */
-  cancelJob(jobId: string, options: { force?: boolean; reasonCode?: string; comment?: string } = {}): JobRecord {
+  cancelJob(
+    jobId: string,
+    options: { force?: boolean; reasonCode?: string; comment?: string } = {},
+  ): JobRecord {
     const job = this.state(jobId);
     const status = job.record.status;
-    if (status === 'COMPLETED') throw new JobsError('InvalidRequestException', `job ${jobId} is COMPLETED and cannot be canceled`);
+    if (status === 'COMPLETED')
+      throw new JobsError(
+        'InvalidRequestException',
+        `job ${jobId} is COMPLETED and cannot be canceled`,
+      );
     if (status === 'CANCELED' && (!options.force || job.record.forceCanceled)) return job.record;
     this.cancel(job, options.force ?? false, options.reasonCode, options.comment);
     return job.record;
@@ -255,38 +225,66 @@ export class JobsEngine {
     for (const e of job.executions.values()) {
       if (e.status === 'QUEUED' || (force && e.status === 'IN_PROGRESS')) {
         if (e.status === 'IN_PROGRESS') e.forceCanceled = true;
-        this.setStatus(job, e, 'CANCELED', now);
+        this.book.setStatus(job, e, 'CANCELED', now);
       }
     }
     this.emitJob(job, 'canceled');
   }
 
   /** CancelJobExecution (API_CancelJobExecution): IN_PROGRESS needs `force`. */
-  cancelExecution(jobId: string, thingName: string, options: { force?: boolean; expectedVersion?: number; statusDetails?: Record<string, string> } = {}): void {
+  cancelExecution(
+    jobId: string,
+    thingName: string,
+    options: {
+      force?: boolean;
+      expectedVersion?: number;
+      statusDetails?: Record<string, string>;
+    } = {},
+  ): void {
     const job = this.state(jobId);
     const e = this.getExecution(jobId, thingName);
     if (options.expectedVersion !== undefined && options.expectedVersion !== e.versionNumber) {
-      throw new JobsError('VersionConflictException', `expectedVersion ${options.expectedVersion} does not match the execution's version ${e.versionNumber}`, executionStateOf(e));
+      throw new JobsError(
+        'VersionConflictException',
+        `expectedVersion ${options.expectedVersion} does not match the execution's version ${e.versionNumber}`,
+        executionStateOf(e),
+      );
     }
-    if (TERMINAL_EXECUTION_STATES.has(e.status)) throw new JobsError('InvalidStateTransitionException', `job execution ${jobId} on ${thingName} is ${e.status}`, executionStateOf(e));
-    if (e.status === 'IN_PROGRESS' && !options.force) throw new JobsError('InvalidStateTransitionException', `job execution ${jobId} on ${thingName} is IN_PROGRESS; set force to cancel it`, executionStateOf(e));
+    if (TERMINAL_EXECUTION_STATES.has(e.status))
+      throw new JobsError(
+        'InvalidStateTransitionException',
+        `job execution ${jobId} on ${thingName} is ${e.status}`,
+        executionStateOf(e),
+      );
+    if (e.status === 'IN_PROGRESS' && !options.force)
+      throw new JobsError(
+        'InvalidStateTransitionException',
+        `job execution ${jobId} on ${thingName} is IN_PROGRESS; set force to cancel it`,
+        executionStateOf(e),
+      );
     if (options.statusDetails) e.statusDetails = { ...options.statusDetails };
     if (e.status === 'IN_PROGRESS') e.forceCanceled = true;
     const now = this.deps.now();
-    this.setStatus(job, e, 'CANCELED', now);
+    this.book.setStatus(job, e, 'CANCELED', now);
     this.checkCompletion(job, now);
   }
 
   // ------------------------------------------------------------------ device side
   /** QUEUED and IN_PROGRESS executions of a thing, oldest first. */
-  pendingExecutions(thingName: string): { inProgress: JobExecutionRecord[]; queued: JobExecutionRecord[] } {
+  pendingExecutions(thingName: string): {
+    inProgress: JobExecutionRecord[];
+    queued: JobExecutionRecord[];
+  } {
     const all: JobExecutionRecord[] = [];
-    for (const jobId of this.pendingByThing.get(thingName) ?? []) {
+    for (const jobId of this.book.pendingByThing.get(thingName) ?? []) {
       const e = this.jobs.get(jobId)?.executions.get(thingName);
       if (e && isPending(e.status)) all.push(e);
     }
     all.sort((a, b) => a.queuedAt - b.queuedAt || (a.jobId < b.jobId ? -1 : 1));
-    return { inProgress: all.filter(e => e.status === 'IN_PROGRESS'), queued: all.filter(e => e.status === 'QUEUED') };
+    return {
+      inProgress: all.filter(e => e.status === 'IN_PROGRESS'),
+      queued: all.filter(e => e.status === 'QUEUED'),
+    };
   }
 
   /** The next pending execution: the oldest IN_PROGRESS one, else the oldest QUEUED one. */
@@ -296,15 +294,18 @@ export class JobsEngine {
   }
 
   /** StartNextPendingJobExecution: the next execution, moved to IN_PROGRESS if it was QUEUED. */
-  startNext(thingName: string, options: { statusDetails?: Record<string, string>; stepTimeoutInMinutes?: number } = {}): JobExecutionRecord | undefined {
+  startNext(
+    thingName: string,
+    options: { statusDetails?: Record<string, string>; stepTimeoutInMinutes?: number } = {},
+  ): JobExecutionRecord | undefined {
     const e = this.nextExecution(thingName);
     if (!e) return undefined;
     const job = this.state(e.jobId);
     const now = this.deps.now();
     if (options.statusDetails) e.statusDetails = { ...options.statusDetails };
-    if (e.status === 'QUEUED') this.setStatus(job, e, 'IN_PROGRESS', now);
-    else if (options.statusDetails) this.touch(e, now);
-    this.setStepTimer(e, options.stepTimeoutInMinutes, now);
+    if (e.status === 'QUEUED') this.book.setStatus(job, e, 'IN_PROGRESS', now);
+    else if (options.statusDetails) this.book.touch(e, now);
+    this.book.setStepTimer(e, options.stepTimeoutInMinutes, now);
     return e;
   }
 
@@ -312,19 +313,29 @@ export class JobsEngine {
   updateExecution(
     thingName: string,
     jobId: string,
-    update: { status: JobExecutionStatus; statusDetails?: Record<string, string>; expectedVersion?: number; executionNumber?: number; stepTimeoutInMinutes?: number },
+    update: {
+      status: JobExecutionStatus;
+      statusDetails?: Record<string, string>;
+      expectedVersion?: number;
+      executionNumber?: number;
+      stepTimeoutInMinutes?: number;
+    },
   ): JobExecutionRecord {
     const job = this.state(jobId);
     const e = this.getExecution(jobId, thingName, update.executionNumber);
     if (update.expectedVersion !== undefined && update.expectedVersion !== e.versionNumber) {
-      throw new JobsError('VersionConflictException', `expectedVersion ${update.expectedVersion} does not match the current version ${e.versionNumber} of job execution ${jobId} on ${thingName}`, executionStateOf(e));
+      throw new JobsError(
+        'VersionConflictException',
+        `expectedVersion ${update.expectedVersion} does not match the current version ${e.versionNumber} of job execution ${jobId} on ${thingName}`,
+        executionStateOf(e),
+      );
     }
     checkDeviceTransition(e, update.status);
     const now = this.deps.now();
     if (update.statusDetails) e.statusDetails = { ...update.statusDetails };
-    if (update.status !== e.status) this.setStatus(job, e, update.status, now);
-    else this.touch(e, now);
-    if (e.status === 'IN_PROGRESS') this.setStepTimer(e, update.stepTimeoutInMinutes, now);
+    if (update.status !== e.status) this.book.setStatus(job, e, update.status, now);
+    else this.book.touch(e, now);
+    if (e.status === 'IN_PROGRESS') this.book.setStepTimer(e, update.stepTimeoutInMinutes, now);
     if (TERMINAL_EXECUTION_STATES.has(e.status)) this.afterTerminal(job, e, now);
     return e;
   }
@@ -335,7 +346,11 @@ export class JobsEngine {
     const now = this.deps.now();
     for (const job of this.jobs.values()) {
       const r = job.record;
-      if (r.targetSelection !== 'CONTINUOUS' || (r.status !== 'IN_PROGRESS' && r.status !== 'SCHEDULED')) continue;
+      if (
+        r.targetSelection !== 'CONTINUOUS' ||
+        (r.status !== 'IN_PROGRESS' && r.status !== 'SCHEDULED')
+      )
+        continue;
       const targeted = r.targets.some(t => this.safeResolve(t).includes(thingName));
       const e = job.executions.get(thingName);
       if (targeted && !e && !job.pendingTargets.includes(thingName)) {
@@ -343,7 +358,7 @@ export class JobsEngine {
         this.release(job, now);
         this.emitJob(job);
       } else if (!targeted && e?.status === 'QUEUED') {
-        this.setStatus(job, e, 'REMOVED', now);
+        this.book.setStatus(job, e, 'REMOVED', now);
       } else if (!targeted && !e) {
         const i = job.pendingTargets.indexOf(thingName);
         if (i >= 0) job.pendingTargets.splice(i, 1);
@@ -365,33 +380,47 @@ export class JobsEngine {
     const now = this.deps.now();
     for (const job of this.jobs.values()) {
       const r = job.record;
-      if (r.status === 'SCHEDULED' && parseScheduleTime(r.schedulingConfig!.startTime!, 'startTime') <= now) {
+      if (
+        r.status === 'SCHEDULED' &&
+        parseScheduleTime(r.schedulingConfig!.startTime!, 'startTime') <= now
+      ) {
         r.status = 'IN_PROGRESS';
         r.lastUpdatedAt = now;
         job.pacing = startPacing(r.jobExecutionsRolloutConfig, now);
         this.emitJob(job, 'started');
       }
       const end = r.schedulingConfig?.endTime;
-      if (r.status === 'IN_PROGRESS' && end !== undefined && !job.endHandled && parseScheduleTime(end, 'endTime') <= now) {
+      if (
+        r.status === 'IN_PROGRESS' &&
+        end !== undefined &&
+        !job.endHandled &&
+        parseScheduleTime(end, 'endTime') <= now
+      ) {
         job.endHandled = true;
         // API_SchedulingConfig endBehavior: STOP_ROLLOUT (default), CANCEL, FORCE_CANCEL.
         const behavior = r.schedulingConfig?.endBehavior ?? 'STOP_ROLLOUT';
         if (behavior === 'STOP_ROLLOUT') {
           job.pendingTargets = [];
           this.emitJob(job);
-        } else this.cancel(job, behavior === 'FORCE_CANCEL', undefined, `schedulingConfig.endTime reached (${behavior})`);
+        } else
+          this.cancel(
+            job,
+            behavior === 'FORCE_CANCEL',
+            undefined,
+            `schedulingConfig.endTime reached (${behavior})`,
+          );
       }
       this.release(job, now);
     }
-    for (const e of [...this.timed]) {
+    for (const e of [...this.book.timed]) {
       if (e.status !== 'IN_PROGRESS') {
-        this.timed.delete(e);
+        this.book.timed.delete(e);
         continue;
       }
       const due = Math.min(e.inProgressDeadline ?? Infinity, e.stepDeadline ?? Infinity);
       if (due <= now) {
         const job = this.state(e.jobId);
-        this.setStatus(job, e, 'TIMED_OUT', now);
+        this.book.setStatus(job, e, 'TIMED_OUT', now);
         this.afterTerminal(job, e, now);
       }
     }
@@ -408,55 +437,10 @@ export class JobsEngine {
     const n = Math.min(allowance, job.pendingTargets.length);
     if (n === 0) return;
     const batch = job.pendingTargets.splice(0, n);
-    for (const thingName of batch) if (!job.executions.has(thingName)) this.queueExecution(job, thingName, 1, 0, now);
+    for (const thingName of batch)
+      if (!job.executions.has(thingName)) this.book.queue(job, thingName, 1, 0, now);
     recordNotified(job.pacing, batch.length);
     this.emitJob(job);
-  }
-
-  private queueExecution(job: JobState, thingName: string, executionNumber: number, retryAttempt: number, now: number): JobExecutionRecord {
-    const e: JobExecutionRecord = { jobId: job.record.jobId, thingName, status: 'QUEUED', statusDetails: {}, queuedAt: now, lastUpdatedAt: now, executionNumber, versionNumber: 1, retryAttempt };
-    job.executions.set(thingName, e);
-    job.counts.numberOfQueuedThings++;
-    this.pendingSet(thingName).add(e.jobId);
-    this.listener({ kind: 'execution', execution: e, operation: 'queued' });
-    this.listener({ kind: 'pending', thingName });
-    return e;
-  }
-
-  private setStatus(job: JobState, e: JobExecutionRecord, status: JobExecutionStatus, now: number): void {
-    job.counts[COUNT_FIELD[e.status]]--;
-    job.counts[COUNT_FIELD[status]]++;
-    const wasPending = isPending(e.status);
-    e.status = status;
-    if (status === 'IN_PROGRESS') {
-      e.startedAt = now;
-      const minutes = job.record.timeoutConfig?.inProgressTimeoutInMinutes;
-      if (minutes !== undefined) {
-        e.inProgressDeadline = now + minutes * MINUTE;
-        this.timed.add(e);
-      }
-    } else if (TERMINAL_EXECUTION_STATES.has(status)) {
-      e.inProgressDeadline = undefined;
-      e.stepDeadline = undefined;
-      this.timed.delete(e);
-    }
-    this.touch(e, now, status.toLowerCase() as ExecutionOperation);
-    if (wasPending && !isPending(status)) {
-      this.pendingByThing.get(e.thingName)?.delete(e.jobId);
-      this.listener({ kind: 'pending', thingName: e.thingName });
-    }
-  }
-
-  private touch(e: JobExecutionRecord, now: number, operation?: ExecutionOperation): void {
-    e.lastUpdatedAt = now;
-    e.versionNumber++;
-    this.listener({ kind: 'execution', execution: e, operation });
-  }
-
-  private setStepTimer(e: JobExecutionRecord, minutes: number | undefined, now: number): void {
-    if (minutes === undefined) return;
-    e.stepDeadline = minutes === -1 ? undefined : now + minutes * MINUTE;
-    if (e.stepDeadline !== undefined) this.timed.add(e);
   }
 
   /** Retries, rollout increase, abort criteria and completion after an execution ended. */
@@ -465,19 +449,29 @@ export class JobsEngine {
     if (e.status === 'SUCCEEDED' && job.pacing) recordSucceeded(job.pacing);
     if ((e.status === 'FAILED' || e.status === 'TIMED_OUT') && r.status === 'IN_PROGRESS') {
       const criteria = r.jobExecutionsRetryConfig?.criteriaList ?? [];
-      const limit = Math.max(0, ...criteria.filter(c => c.failureType === 'ALL' || c.failureType === e.status).map(c => c.numberOfRetries));
+      const limit = Math.max(
+        0,
+        ...criteria
+          .filter(c => c.failureType === 'ALL' || c.failureType === e.status)
+          .map(c => c.numberOfRetries),
+      );
       if (e.retryAttempt < limit) {
-        this.historyOf(r.jobId, e.thingName).push(e);
+        this.book.historyOf(r.jobId, e.thingName).push(e);
         job.counts[COUNT_FIELD[e.status]]--;
         job.executions.delete(e.thingName);
-        this.queueExecution(job, e.thingName, e.executionNumber + 1, e.retryAttempt + 1, now);
+        this.book.queue(job, e.thingName, e.executionNumber + 1, e.retryAttempt + 1, now);
         return;
       }
     }
     if (r.status === 'IN_PROGRESS') {
       const met = abortCriterionMet(r.abortConfig?.criteriaList, job.counts);
       if (met) {
-        this.cancel(job, false, undefined, `abortConfig: ${met.failureType} executions reached ${met.thresholdPercentage}% after at least ${met.minNumberOfExecutedThings} things executed`);
+        this.cancel(
+          job,
+          false,
+          undefined,
+          `abortConfig: ${met.failureType} executions reached ${met.thresholdPercentage}% after at least ${met.minNumberOfExecutedThings} things executed`,
+        );
         return;
       }
     }
@@ -486,7 +480,12 @@ export class JobsEngine {
 
   private checkCompletion(job: JobState, now: number): void {
     const r = job.record;
-    if (r.status !== 'IN_PROGRESS' || r.targetSelection !== 'SNAPSHOT' || job.pendingTargets.length > 0) return;
+    if (
+      r.status !== 'IN_PROGRESS' ||
+      r.targetSelection !== 'SNAPSHOT' ||
+      job.pendingTargets.length > 0
+    )
+      return;
     if (job.counts.numberOfQueuedThings + job.counts.numberOfInProgressThings > 0) return;
     r.status = 'COMPLETED';
     r.completedAt = now;
@@ -494,20 +493,16 @@ export class JobsEngine {
     this.emitJob(job, 'completed');
   }
 
-  private historyOf(jobId: string, thingName: string): JobExecutionRecord[] {
-    const key = `${jobId}|${thingName}`;
-    let list = this.history.get(key);
-    if (!list) this.history.set(key, (list = []));
-    return list;
-  }
-
-  private pendingSet(thingName: string): Set<string> {
-    let set = this.pendingByThing.get(thingName);
-    if (!set) this.pendingByThing.set(thingName, (set = new Set()));
-    return set;
-  }
-
   private emitJob(job: JobState, operation?: JobOperation): void {
-    this.listener({ kind: 'job', job: { record: job.record, pendingTargets: job.pendingTargets, pacing: job.pacing, endHandled: job.endHandled }, operation });
+    this.listener({
+      kind: 'job',
+      job: {
+        record: job.record,
+        pendingTargets: job.pendingTargets,
+        pacing: job.pacing,
+        endHandled: job.endHandled,
+      },
+      operation,
+    });
   }
 }

@@ -41,7 +41,11 @@ export class JobsError extends Error {
     readonly type: IotExceptionType,
     message: string,
     /** Execution state for VersionMismatch / InvalidStateTransition replies over MQTT. */
-    readonly executionState?: { status: string; statusDetails: Record<string, string>; versionNumber: number },
+    readonly executionState?: {
+      status: string;
+      statusDetails: Record<string, string>;
+      versionNumber: number;
+    },
   ) {
     super(message);
     this.status = IOT_EXCEPTION_STATUS[type];

@@ -17,12 +17,29 @@ export interface JobEventSettings {
 /** Job operations AWS publishes events for. */
 const JOB_OPERATIONS = new Set(['completed', 'canceled']);
 /** Execution operations AWS publishes events for (terminal states). */
-const EXECUTION_OPERATIONS = new Set(['succeeded', 'failed', 'rejected', 'canceled', 'timed_out', 'removed']);
+const EXECUTION_OPERATIONS = new Set([
+  'succeeded',
+  'failed',
+  'rejected',
+  'canceled',
+  'timed_out',
+  'removed',
+]);
 
 /** The event topic and payload for an engine event, or undefined when AWS publishes none. */
-export function lifecycleEvent(event: JobsEngineEvent, settings: JobEventSettings, thingArn: (thing: string) => string, nowMs: number): { topic: string; body: Record<string, unknown> } | undefined {
+export function lifecycleEvent(
+  event: JobsEngineEvent,
+  settings: JobEventSettings,
+  thingArn: (thing: string) => string,
+  nowMs: number,
+): { topic: string; body: Record<string, unknown> } | undefined {
   const timestamp = Math.floor(nowMs / 1000);
-  if (event.kind === 'job' && settings.job && event.operation && JOB_OPERATIONS.has(event.operation)) {
+  if (
+    event.kind === 'job' &&
+    settings.job &&
+    event.operation &&
+    JOB_OPERATIONS.has(event.operation)
+  ) {
     const r = event.job.record;
     return {
       topic: `$aws/events/job/${r.jobId}/${event.operation}`,
@@ -43,11 +60,25 @@ export function lifecycleEvent(event: JobsEngineEvent, settings: JobEventSetting
       },
     };
   }
-  if (event.kind === 'execution' && settings.jobExecution && event.operation && EXECUTION_OPERATIONS.has(event.operation)) {
+  if (
+    event.kind === 'execution' &&
+    settings.jobExecution &&
+    event.operation &&
+    EXECUTION_OPERATIONS.has(event.operation)
+  ) {
     const e = event.execution;
     return {
       topic: `$aws/events/jobExecution/${e.jobId}/${event.operation}`,
-      body: { eventType: 'JOB_EXECUTION', eventId: randomUUID(), timestamp, operation: event.operation, jobId: e.jobId, thingArn: thingArn(e.thingName), status: e.status, statusDetails: { ...e.statusDetails } },
+      body: {
+        eventType: 'JOB_EXECUTION',
+        eventId: randomUUID(),
+        timestamp,
+        operation: event.operation,
+        jobId: e.jobId,
+        thingArn: thingArn(e.thingName),
+        status: e.status,
+        statusDetails: { ...e.statusDetails },
+      },
     };
   }
   return undefined;

@@ -58,13 +58,18 @@ class MqttRejection extends Error {
 function optionalInt(value: unknown, field: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new JobsError('InvalidRequestException', `${field}: expected a non-negative integer, got ${JSON.stringify(value)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+    throw new JobsError(
+      'InvalidRequestException',
+      `${field}: expected a non-negative integer, got ${JSON.stringify(value)}`,
+    );
   return n;
 }
 
 function optionalBool(value: unknown, field: string, fallback: boolean): boolean {
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'boolean') throw new JobsError('InvalidRequestException', `${field}: expected true or false`);
+  if (typeof value !== 'boolean')
+    throw new JobsError('InvalidRequestException', `${field}: expected true or false`);
   return value;
 }
 
@@ -72,29 +77,50 @@ function optionalBool(value: unknown, field: string, fallback: boolean): boolean
 export function jobsFamily(deps: JobsMqttDeps): ReservedTopicFamily {
   const { engine } = deps;
   const seconds = (): number => Math.floor(deps.nowMs() / 1000);
-  const withDocument = async (e: JobExecutionRecord | undefined, include: boolean): Promise<Record<string, unknown> | undefined> =>
+  const withDocument = async (
+    e: JobExecutionRecord | undefined,
+    include: boolean,
+  ): Promise<Record<string, unknown> | undefined> =>
     e ? mqttExecution(e, include ? await deps.documentFor(e.jobId) : undefined) : undefined;
 
-  async function answer(thingName: string, path: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async function answer(
+    thingName: string,
+    path: string,
+    body: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
     if (path === 'get') {
       const { inProgress, queued } = engine.pendingExecutions(thingName);
       return { inProgressJobs: inProgress.map(mqttSummary), queuedJobs: queued.map(mqttSummary) };
     }
     if (path === 'start-next') {
-      const e = engine.startNext(thingName, { statusDetails: parseStatusDetails(body.statusDetails), stepTimeoutInMinutes: parseStepTimeout(body.stepTimeoutInMinutes) });
+      const e = engine.startNext(thingName, {
+        statusDetails: parseStatusDetails(body.statusDetails),
+        stepTimeoutInMinutes: parseStepTimeout(body.stepTimeoutInMinutes),
+      });
       const execution = await withDocument(e, true);
       return execution ? { execution } : {};
     }
     const m = /^([^/]+)\/(get|update)$/.exec(path);
-    if (!m) throw new MqttRejection('InvalidTopic', `jobs/${path} is not an AWS IoT Jobs request topic`);
+    if (!m)
+      throw new MqttRejection('InvalidTopic', `jobs/${path} is not an AWS IoT Jobs request topic`);
     const [, jobId, operation] = m;
     if (operation === 'get') {
       const executionNumber = optionalInt(body.executionNumber, 'executionNumber');
-      const e = jobId === '$next' ? engine.nextExecution(thingName) : engine.getExecution(jobId, thingName, executionNumber);
-      const execution = await withDocument(e, optionalBool(body.includeJobDocument, 'includeJobDocument', true));
+      const e =
+        jobId === '$next'
+          ? engine.nextExecution(thingName)
+          : engine.getExecution(jobId, thingName, executionNumber);
+      const execution = await withDocument(
+        e,
+        optionalBool(body.includeJobDocument, 'includeJobDocument', true),
+      );
       return execution ? { execution } : {};
     }
-    if (jobId === '$next') throw new JobsError('InvalidRequestException', 'jobId: $next cannot be updated; name the job');
+    if (jobId === '$next')
+      throw new JobsError(
+        'InvalidRequestException',
+        'jobId: $next cannot be updated; name the job',
+      );
     const e = engine.updateExecution(thingName, jobId, {
       status: parseDeviceStatus(body.status),
       statusDetails: parseStatusDetails(body.statusDetails),
@@ -103,8 +129,12 @@ export function jobsFamily(deps: JobsMqttDeps): ReservedTopicFamily {
       stepTimeoutInMinutes: parseStepTimeout(body.stepTimeoutInMinutes),
     });
     return {
-      ...(optionalBool(body.includeJobExecutionState, 'includeJobExecutionState', false) ? { executionState: executionState(e) } : {}),
-      ...(optionalBool(body.includeJobDocument, 'includeJobDocument', false) ? { jobDocument: await deps.documentFor(jobId) } : {}),
+      ...(optionalBool(body.includeJobExecutionState, 'includeJobExecutionState', false)
+        ? { executionState: executionState(e) }
+        : {}),
+      ...(optionalBool(body.includeJobDocument, 'includeJobDocument', false)
+        ? { jobDocument: await deps.documentFor(jobId) }
+        : {}),
     };
   }
 
@@ -123,16 +153,29 @@ export function jobsFamily(deps: JobsMqttDeps): ReservedTopicFamily {
           try {
             parsed = JSON.parse(request.payload.toString('utf8'));
           } catch {
-            throw new MqttRejection('InvalidJson', 'the request could not be interpreted as valid UTF-8-encoded JSON');
+            throw new MqttRejection(
+              'InvalidJson',
+              'the request could not be interpreted as valid UTF-8-encoded JSON',
+            );
           }
-          if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new MqttRejection('InvalidJson', 'the request must be a JSON object');
+          if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+            throw new MqttRejection('InvalidJson', 'the request must be a JSON object');
           body = parsed as Record<string, unknown>;
         }
         if (typeof body.clientToken === 'string') clientToken = body.clientToken;
         const result = await answer(thingName, path, body);
-        await deps.publish(`${replyTopic}/accepted`, { ...result, timestamp: seconds(), ...(clientToken === undefined ? {} : { clientToken }) });
+        await deps.publish(`${replyTopic}/accepted`, {
+          ...result,
+          timestamp: seconds(),
+          ...(clientToken === undefined ? {} : { clientToken }),
+        });
       } catch (error) {
-        const code = error instanceof MqttRejection ? error.code : error instanceof JobsError ? (MQTT_CODE[error.type] ?? 'InternalError') : 'InternalError';
+        const code =
+          error instanceof MqttRejection
+            ? error.code
+            : error instanceof JobsError
+              ? (MQTT_CODE[error.type] ?? 'InternalError')
+              : 'InternalError';
         const executionState = error instanceof JobsError ? error.executionState : undefined;
         await deps.publish(`${replyTopic}/rejected`, {
           code,
@@ -188,6 +231,9 @@ export class JobsNotifier {
     if ((this.lastNext.get(thingName) ?? '') === key) return;
     if (key) this.lastNext.set(thingName, key);
     else this.lastNext.delete(thingName);
-    await publish(`$aws/things/${thingName}/jobs/notify-next`, { timestamp, ...(next ? { execution: mqttExecution(next, await this.deps.documentFor(next.jobId)) } : {}) });
+    await publish(`$aws/things/${thingName}/jobs/notify-next`, {
+      timestamp,
+      ...(next ? { execution: mqttExecution(next, await this.deps.documentFor(next.jobId)) } : {}),
+    });
   }
 }

@@ -25,20 +25,29 @@ export interface MaintenanceCron {
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 
-function parseField(text: string, name: string, min: number, max: number, names?: string[]): CronField {
+function parseField(
+  text: string,
+  name: string,
+  min: number,
+  max: number,
+  names?: string[],
+): CronField {
   if (text === '*' || text === '?') return { any: true, values: new Set() };
-  if (/[LW#]/.test(text)) throw new Error(`cron ${name} "${text}": L, W and # are not supported locally`);
+  if (/[LW#]/.test(text))
+    throw new Error(`cron ${name} "${text}": L, W and # are not supported locally`);
   const values = new Set<number>();
   const value = (token: string): number => {
     const index = names?.indexOf(token.toUpperCase()) ?? -1;
     const n = index >= 0 ? index + min : Number(token);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`cron ${name} "${text}": ${token} is outside ${min}-${max}`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new Error(`cron ${name} "${text}": ${token} is outside ${min}-${max}`);
     return n;
   };
   for (const part of text.split(',')) {
     const [range, stepText] = part.split('/');
     const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1) throw new Error(`cron ${name} "${text}": bad step ${stepText}`);
+    if (!Number.isInteger(step) || step < 1)
+      throw new Error(`cron ${name} "${text}": bad step ${stepText}`);
     let from: number;
     let to: number;
     if (range === '*') [from, to] = [min, max];
@@ -54,9 +63,13 @@ function parseField(text: string, name: string, min: number, max: number, names?
 /** Parses `cron(m h dom mon dow year)`; throws an Error naming the field otherwise. */
 export function parseMaintenanceCron(expression: string): MaintenanceCron {
   const m = /^cron\((.*)\)$/.exec(expression.trim());
-  if (!m) throw new Error(`expected cron(minutes hours day-of-month month day-of-week year), got ${JSON.stringify(expression)}`);
+  if (!m)
+    throw new Error(
+      `expected cron(minutes hours day-of-month month day-of-week year), got ${JSON.stringify(expression)}`,
+    );
   const fields = m[1].trim().split(/\s+/);
-  if (fields.length !== 6) throw new Error(`cron expression has ${fields.length} fields, expected 6`);
+  if (fields.length !== 6)
+    throw new Error(`cron expression has ${fields.length} fields, expected 6`);
   return {
     minute: parseField(fields[0], 'minutes', 0, 59),
     hour: parseField(fields[1], 'hours', 0, 23),
@@ -83,7 +96,10 @@ export function cronMatches(cron: MaintenanceCron, ms: number): boolean {
 }
 
 /** Whether `ms` falls in `[start, start + duration)` of some occurrence of one of the windows. */
-export function inMaintenanceWindow(windows: readonly { startTime: string; durationInMinutes: number }[], ms: number): boolean {
+export function inMaintenanceWindow(
+  windows: readonly { startTime: string; durationInMinutes: number }[],
+  ms: number,
+): boolean {
   const minuteStart = Math.floor(ms / 60_000) * 60_000;
   for (const window of windows) {
     const cron = parseMaintenanceCron(window.startTime);

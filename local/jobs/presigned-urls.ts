@@ -12,10 +12,17 @@ const PLACEHOLDER = /\$\{aws:iot:s3-presigned-url(?:-v2)?:(https:\/\/[^{}\s]+)\}
 export type PresignObjectUrl = (objectUrl: string, expiresInSec: number) => Promise<string>;
 
 /** `https://s3[.<region>].amazonaws.com/<bucket>/<key>` or `https://<bucket>.s3[.<region>].amazonaws.com/<key>` → bucket and key. */
-export function parseS3ObjectUrl(objectUrl: string): { bucket: string; key: string; region?: string } {
+export function parseS3ObjectUrl(objectUrl: string): {
+  bucket: string;
+  key: string;
+  region?: string;
+} {
   const url = new URL(objectUrl);
   const host = /^(?:(.+)\.)?s3(?:[.-]([a-z0-9-]+))?\.amazonaws\.com(?:\.cn)?$/.exec(url.hostname);
-  if (!host) throw new Error(`${objectUrl} is not an S3 object URL (https://s3.<region>.amazonaws.com/<bucket>/<key>)`);
+  if (!host)
+    throw new Error(
+      `${objectUrl} is not an S3 object URL (https://s3.<region>.amazonaws.com/<bucket>/<key>)`,
+    );
   const path = url.pathname.split('/').slice(1).map(decodeURIComponent);
   if (host[1]) return { bucket: host[1], key: path.join('/'), region: host[2] };
   const [bucket, ...key] = path;
@@ -29,7 +36,11 @@ export function hasPresignedUrlPlaceholder(document: string): boolean {
 }
 
 /** The document as a JSON value with every placeholder in its strings replaced. */
-export async function substitutePresignedUrls(document: string, expiresInSec: number, presign: PresignObjectUrl): Promise<unknown> {
+export async function substitutePresignedUrls(
+  document: string,
+  expiresInSec: number,
+  presign: PresignObjectUrl,
+): Promise<unknown> {
   const parsed: unknown = JSON.parse(document);
   if (!hasPresignedUrlPlaceholder(document)) return parsed;
   const walk = async (value: unknown): Promise<unknown> => {
@@ -41,7 +52,9 @@ export async function substitutePresignedUrls(document: string, expiresInSec: nu
     }
     if (Array.isArray(value)) return Promise.all(value.map(walk));
     if (value && typeof value === 'object') {
-      const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await walk(v)] as const));
+      const entries = await Promise.all(
+        Object.entries(value).map(async ([k, v]) => [k, await walk(v)] as const),
+      );
       return Object.fromEntries(entries);
     }
     return value;

@@ -26,13 +26,29 @@ export interface RolloutPacing {
 }
 
 /** The pacing state a job starts its rollout with at `now`. */
-export function startPacing(config: JobExecutionsRolloutConfig | undefined, now: number): RolloutPacing {
-  const rate = config?.exponentialRate?.baseRatePerMinute ?? config?.maximumPerMinute ?? Number.POSITIVE_INFINITY;
-  return { windowStart: now, releasedInWindow: 0, ratePerMinute: rate, notifiedSinceIncrease: 0, succeededSinceIncrease: 0 };
+export function startPacing(
+  config: JobExecutionsRolloutConfig | undefined,
+  now: number,
+): RolloutPacing {
+  const rate =
+    config?.exponentialRate?.baseRatePerMinute ??
+    config?.maximumPerMinute ??
+    Number.POSITIVE_INFINITY;
+  return {
+    windowStart: now,
+    releasedInWindow: 0,
+    ratePerMinute: rate,
+    notifiedSinceIncrease: 0,
+    succeededSinceIncrease: 0,
+  };
 }
 
 /** How many more things may be notified at `now` (advances the window). */
-export function rolloutAllowance(config: JobExecutionsRolloutConfig | undefined, pacing: RolloutPacing, now: number): number {
+export function rolloutAllowance(
+  config: JobExecutionsRolloutConfig | undefined,
+  pacing: RolloutPacing,
+  now: number,
+): number {
   if (now >= pacing.windowStart + MINUTE) {
     pacing.windowStart += Math.floor((now - pacing.windowStart) / MINUTE) * MINUTE;
     pacing.releasedInWindow = 0;
@@ -41,16 +57,25 @@ export function rolloutAllowance(config: JobExecutionsRolloutConfig | undefined,
   return Math.max(0, pacing.ratePerMinute - pacing.releasedInWindow);
 }
 
-function maybeIncrease(config: JobExecutionsRolloutConfig | undefined, pacing: RolloutPacing): void {
+function maybeIncrease(
+  config: JobExecutionsRolloutConfig | undefined,
+  pacing: RolloutPacing,
+): void {
   const exp = config?.exponentialRate;
   if (!exp) return;
   const cap = config?.maximumPerMinute ?? MAX_ROLLOUT_PER_MINUTE;
   const { numberOfNotifiedThings: n, numberOfSucceededThings: s } = exp.rateIncreaseCriteria;
   // One step per window: the threshold counts things since the last increase (any excess carries).
-  if ((n !== undefined && pacing.notifiedSinceIncrease >= n) || (s !== undefined && pacing.succeededSinceIncrease >= s)) {
+  if (
+    (n !== undefined && pacing.notifiedSinceIncrease >= n) ||
+    (s !== undefined && pacing.succeededSinceIncrease >= s)
+  ) {
     if (n !== undefined) pacing.notifiedSinceIncrease -= n;
     if (s !== undefined) pacing.succeededSinceIncrease -= s;
-    pacing.ratePerMinute = Math.min(cap, Math.max(pacing.ratePerMinute + 1, Math.floor(pacing.ratePerMinute * exp.incrementFactor)));
+    pacing.ratePerMinute = Math.min(
+      cap,
+      Math.max(pacing.ratePerMinute + 1, Math.floor(pacing.ratePerMinute * exp.incrementFactor)),
+    );
   }
 }
 

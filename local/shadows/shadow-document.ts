@@ -43,7 +43,8 @@ export class ShadowError extends Error {
   }
 }
 
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function depthOf(value: Json): number {
   if (Array.isArray(value)) return 1 + Math.max(0, ...value.map(depthOf));
@@ -63,7 +64,11 @@ export interface ShadowUpdateRequest {
 export function parseClientToken(body: Record<string, unknown>): string | undefined {
   const token = body.clientToken;
   if (token === undefined) return undefined;
-  if (typeof token !== 'string' || Buffer.byteLength(token) > MAX_CLIENT_TOKEN_BYTES) throw new ShadowError(400, `Invalid clientToken: expected a string of at most ${MAX_CLIENT_TOKEN_BYTES} bytes`);
+  if (typeof token !== 'string' || Buffer.byteLength(token) > MAX_CLIENT_TOKEN_BYTES)
+    throw new ShadowError(
+      400,
+      `Invalid clientToken: expected a string of at most ${MAX_CLIENT_TOKEN_BYTES} bytes`,
+    );
   return token;
 }
 
@@ -86,15 +91,34 @@ export function parseShadowUpdate(body: Record<string, unknown>): ShadowUpdateRe
   if (!('state' in body)) throw new ShadowError(400, 'Missing required node: state');
   const state = body.state;
   if (!isObject(state)) throw new ShadowError(400, 'State node must be an object');
-  for (const key of Object.keys(state)) if (key !== 'desired' && key !== 'reported') throw new ShadowError(400, `State contains an invalid node: '${key}'`);
+  for (const key of Object.keys(state))
+    if (key !== 'desired' && key !== 'reported')
+      throw new ShadowError(400, `State contains an invalid node: '${key}'`);
   for (const section of ['desired', 'reported'] as const) {
     const value = state[section];
-    if (value !== undefined && value !== null && !isObject(value)) throw new ShadowError(400, `${section === 'desired' ? 'Desired' : 'Reported'} node must be an object`);
-    if (isObject(value) && depthOf(value) > MAX_SHADOW_DEPTH) throw new ShadowError(400, `JSON contains too many levels of nesting; maximum is ${MAX_SHADOW_DEPTH}`);
+    if (value !== undefined && value !== null && !isObject(value))
+      throw new ShadowError(
+        400,
+        `${section === 'desired' ? 'Desired' : 'Reported'} node must be an object`,
+      );
+    if (isObject(value) && depthOf(value) > MAX_SHADOW_DEPTH)
+      throw new ShadowError(
+        400,
+        `JSON contains too many levels of nesting; maximum is ${MAX_SHADOW_DEPTH}`,
+      );
   }
   const version = body.version;
-  if (version !== undefined && (typeof version !== 'number' || !Number.isInteger(version) || version < 0)) throw new ShadowError(400, 'Invalid version');
-  return { desired: state.desired as JsonObject | null | undefined, reported: state.reported as JsonObject | null | undefined, version: version as number | undefined, clientToken };
+  if (
+    version !== undefined &&
+    (typeof version !== 'number' || !Number.isInteger(version) || version < 0)
+  )
+    throw new ShadowError(400, 'Invalid version');
+  return {
+    desired: state.desired as JsonObject | null | undefined,
+    reported: state.reported as JsonObject | null | undefined,
+    version: version as number | undefined,
+    clientToken,
+  };
 }
 
 /** Merges `patch` into `target` (null deletes), and the same shape of timestamps into `meta`. */
@@ -124,16 +148,23 @@ function merge(target: JsonObject, meta: JsonObject, patch: JsonObject, ts: numb
 /** Metadata mirrors the value: a timestamp per leaf, per element for arrays. */
 function metadataFor(value: Json, ts: number): Json {
   if (Array.isArray(value)) return value.map(v => metadataFor(v, ts));
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, metadataFor(v, ts)]));
+  if (isObject(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, metadataFor(v, ts)]));
   return { timestamp: ts };
 }
 
 function deepEqual(a: Json | undefined, b: Json | undefined): boolean {
-  return JSON.stringify(a) === JSON.stringify(b) && (isObject(a) ? Object.keys(a).length === Object.keys(b as JsonObject).length : true);
+  return (
+    JSON.stringify(a) === JSON.stringify(b) &&
+    (isObject(a) ? Object.keys(a).length === Object.keys(b as JsonObject).length : true)
+  );
 }
 
 /** desired properties that differ from reported (objects compared per key, arrays whole). */
-export function shadowDelta(desired: JsonObject | undefined, reported: JsonObject | undefined): JsonObject | undefined {
+export function shadowDelta(
+  desired: JsonObject | undefined,
+  reported: JsonObject | undefined,
+): JsonObject | undefined {
   if (!desired) return undefined;
   const out: JsonObject = {};
   for (const [key, want] of Object.entries(desired)) {
@@ -166,15 +197,26 @@ export interface ShadowUpdateResult {
 
 function stateView(record: ShadowRecord | undefined): Record<string, unknown> {
   if (!record || record.deleted) return { state: {}, metadata: {}, version: record?.version ?? 0 };
-  return { state: structuredClone(record.state), metadata: structuredClone(record.metadata), version: record.version };
+  return {
+    state: structuredClone(record.state),
+    metadata: structuredClone(record.metadata),
+    version: record.version,
+  };
 }
 
 /** Applies a validated update at `nowSeconds` (throws 409 on a version conflict, 413 when too big). */
-export function applyShadowUpdate(current: ShadowRecord | undefined, update: ShadowUpdateRequest, nowSeconds: number): ShadowUpdateResult {
+export function applyShadowUpdate(
+  current: ShadowRecord | undefined,
+  update: ShadowUpdateRequest,
+  nowSeconds: number,
+): ShadowUpdateResult {
   const live = current && !current.deleted ? current : undefined;
   const currentVersion = current?.version ?? 0;
-  if (update.version !== undefined && update.version !== currentVersion) throw new ShadowError(409, 'Version conflict');
-  const record: ShadowRecord = live ? structuredClone(live) : { state: {}, metadata: {}, version: currentVersion };
+  if (update.version !== undefined && update.version !== currentVersion)
+    throw new ShadowError(409, 'Version conflict');
+  const record: ShadowRecord = live
+    ? structuredClone(live)
+    : { state: {}, metadata: {}, version: currentVersion };
   delete record.deleted;
   for (const section of ['desired', 'reported'] as const) {
     const patch = update[section];
@@ -192,7 +234,8 @@ export function applyShadowUpdate(current: ShadowRecord | undefined, update: Sha
     }
   }
   const size = Buffer.byteLength(JSON.stringify(record.state));
-  if (size > MAX_SHADOW_STATE_BYTES) throw new ShadowError(413, 'The payload exceeds the maximum size allowed');
+  if (size > MAX_SHADOW_STATE_BYTES)
+    throw new ShadowError(413, 'The payload exceeds the maximum size allowed');
   record.version = currentVersion + 1;
   const token = update.clientToken === undefined ? {} : { clientToken: update.clientToken };
   // /update/accepted echoes the sections of the request with their new metadata.
@@ -204,19 +247,44 @@ export function applyShadowUpdate(current: ShadowRecord | undefined, update: Sha
     acceptedState[section] = patch;
     acceptedMeta[section] = patch === null ? null : metadataFor(patch, nowSeconds);
   }
-  const accepted = { state: acceptedState, metadata: acceptedMeta, version: record.version, timestamp: nowSeconds, ...token };
+  const accepted = {
+    state: acceptedState,
+    metadata: acceptedMeta,
+    version: record.version,
+    timestamp: nowSeconds,
+    ...token,
+  };
   const delta = shadowDelta(record.state.desired, record.state.reported);
   return {
     record,
     accepted,
-    delta: delta ? { version: record.version, timestamp: nowSeconds, state: delta, metadata: deltaMetadata(delta, record.metadata.desired), ...token } : undefined,
-    documents: { previous: live ? stateView(live) : null, current: stateView(record), timestamp: nowSeconds, ...token },
+    delta: delta
+      ? {
+          version: record.version,
+          timestamp: nowSeconds,
+          state: delta,
+          metadata: deltaMetadata(delta, record.metadata.desired),
+          ...token,
+        }
+      : undefined,
+    documents: {
+      previous: live ? stateView(live) : null,
+      current: stateView(record),
+      timestamp: nowSeconds,
+      ...token,
+    },
   };
 }
 
 /** The /get/accepted payload (and GetThingShadow body): state with delta, metadata, version. */
-export function shadowGetResponse(record: ShadowRecord | undefined, thingLabel: string, nowSeconds: number, clientToken?: string): Record<string, unknown> {
-  if (!record || record.deleted) throw new ShadowError(404, `No shadow exists with name: '${thingLabel}'`);
+export function shadowGetResponse(
+  record: ShadowRecord | undefined,
+  thingLabel: string,
+  nowSeconds: number,
+  clientToken?: string,
+): Record<string, unknown> {
+  if (!record || record.deleted)
+    throw new ShadowError(404, `No shadow exists with name: '${thingLabel}'`);
   const delta = shadowDelta(record.state.desired, record.state.reported);
   return {
     state: { ...structuredClone(record.state), ...(delta ? { delta } : {}) },
@@ -228,10 +296,20 @@ export function shadowGetResponse(record: ShadowRecord | undefined, thingLabel: 
 }
 
 /** The tombstone after a delete (version kept) and the /delete/accepted payload. */
-export function deleteShadow(record: ShadowRecord | undefined, thingLabel: string, nowSeconds: number, clientToken?: string): { record: ShadowRecord; accepted: Record<string, unknown> } {
-  if (!record || record.deleted) throw new ShadowError(404, `No shadow exists with name: '${thingLabel}'`);
+export function deleteShadow(
+  record: ShadowRecord | undefined,
+  thingLabel: string,
+  nowSeconds: number,
+  clientToken?: string,
+): { record: ShadowRecord; accepted: Record<string, unknown> } {
+  if (!record || record.deleted)
+    throw new ShadowError(404, `No shadow exists with name: '${thingLabel}'`);
   return {
     record: { state: {}, metadata: {}, version: record.version, deleted: true },
-    accepted: { version: record.version, timestamp: nowSeconds, ...(clientToken === undefined ? {} : { clientToken }) },
+    accepted: {
+      version: record.version,
+      timestamp: nowSeconds,
+      ...(clientToken === undefined ? {} : { clientToken }),
+    },
   };
 }

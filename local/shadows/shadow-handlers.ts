@@ -19,7 +19,11 @@ import { shadowTopicPrefix, type ShadowKey, type ShadowStore } from './shadow-st
 export type BrokerPublish = (topic: string, body: unknown) => Promise<void>;
 
 /** Builds the shadow family. */
-export function shadowFamily(deps: { shadows: ShadowStore; publish: BrokerPublish; nowMs?: () => number }): ReservedTopicFamily {
+export function shadowFamily(deps: {
+  shadows: ShadowStore;
+  publish: BrokerPublish;
+  nowMs?: () => number;
+}): ReservedTopicFamily {
   const now = deps.nowMs ?? Date.now;
   return {
     name: 'shadow',
@@ -32,8 +36,10 @@ export function shadowFamily(deps: { shadows: ShadowStore; publish: BrokerPublis
       try {
         const body = parseShadowPayload(request.payload);
         if (typeof body.clientToken === 'string') clientToken = body.clientToken;
-        if (operation === 'get') return await deps.publish(`${prefix}/accepted`, deps.shadows.get(key, body));
-        if (operation === 'delete') return await deps.publish(`${prefix}/accepted`, deps.shadows.delete(key, body));
+        if (operation === 'get')
+          return await deps.publish(`${prefix}/accepted`, deps.shadows.get(key, body));
+        if (operation === 'delete')
+          return await deps.publish(`${prefix}/accepted`, deps.shadows.delete(key, body));
         const result = deps.shadows.update(key, body);
         await deps.publish(`${prefix}/accepted`, result.accepted);
         if (result.delta) await deps.publish(`${prefix}/delta`, result.delta);

@@ -51,8 +51,10 @@ export class ShadowStore {
   }
 
   private id(key: ShadowKey): string {
-    if (!THING_NAME.test(key.thingName)) throw new ShadowError(400, `Invalid thing name: '${key.thingName}'`);
-    if (key.shadowName !== undefined && !SHADOW_NAME.test(key.shadowName)) throw new ShadowError(400, `Invalid shadow name: '${key.shadowName}'`);
+    if (!THING_NAME.test(key.thingName))
+      throw new ShadowError(400, `Invalid thing name: '${key.thingName}'`);
+    if (key.shadowName !== undefined && !SHADOW_NAME.test(key.shadowName))
+      throw new ShadowError(400, `Invalid shadow name: '${key.shadowName}'`);
     return key.shadowName === undefined ? key.thingName : `${key.thingName}|${key.shadowName}`;
   }
 
@@ -81,12 +83,21 @@ export class ShadowStore {
 
   get(key: ShadowKey, body: Record<string, unknown>): Record<string, unknown> {
     const token = parseClientToken(body);
-    return shadowGetResponse(this.store.get<ShadowRecord>(COLLECTION, this.id(key)), this.label(key), this.seconds(), token);
+    return shadowGetResponse(
+      this.store.get<ShadowRecord>(COLLECTION, this.id(key)),
+      this.label(key),
+      this.seconds(),
+      token,
+    );
   }
 
   update(key: ShadowKey, body: Record<string, unknown>): ShadowUpdateResult {
     const id = this.id(key);
-    const result = applyShadowUpdate(this.store.get<ShadowRecord>(COLLECTION, id), parseShadowUpdate(body), this.seconds());
+    const result = applyShadowUpdate(
+      this.store.get<ShadowRecord>(COLLECTION, id),
+      parseShadowUpdate(body),
+      this.seconds(),
+    );
     this.store.set(COLLECTION, id, result.record);
     this.listener(key, result.record);
     return result;
@@ -95,7 +106,12 @@ export class ShadowStore {
   delete(key: ShadowKey, body: Record<string, unknown>): Record<string, unknown> {
     const id = this.id(key);
     const token = parseClientToken(body);
-    const { record, accepted } = deleteShadow(this.store.get<ShadowRecord>(COLLECTION, id), this.label(key), this.seconds(), token);
+    const { record, accepted } = deleteShadow(
+      this.store.get<ShadowRecord>(COLLECTION, id),
+      this.label(key),
+      this.seconds(),
+      token,
+    );
     this.store.set(COLLECTION, id, record);
     this.listener(key, record);
     return accepted;

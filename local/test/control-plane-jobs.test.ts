@@ -20,7 +20,8 @@ import { JobsDevice } from './utils/jobs-device';
 let t: IotTestCloud;
 let alice: Awaited<ReturnType<typeof provisionDevice>>;
 let bucket: string;
-const thingArn = (name: string) => `arn:aws:iot:${t.cloud.config.region}:${t.cloud.config.accountId}:thing/${name}`;
+const thingArn = (name: string) =>
+  `arn:aws:iot:${t.cloud.config.region}:${t.cloud.config.accountId}:thing/${name}`;
 
 beforeAll(async () => {
   t = await startIotTestCloud({ withS3: true });
@@ -32,7 +33,9 @@ afterAll(async () => {
   await t?.cloud.close();
 });
 
-async function failure(promise: Promise<unknown>): Promise<{ name: string; status?: number; message: string }> {
+async function failure(
+  promise: Promise<unknown>,
+): Promise<{ name: string; status?: number; message: string }> {
   try {
     await promise;
   } catch (error) {
@@ -44,10 +47,22 @@ async function failure(promise: Promise<unknown>): Promise<{ name: string; statu
 
 describe('IoT control plane', () => {
   it('refuses requests not signed with the configured credentials, with AWS error names', async () => {
-    const wrongSecret = iotClient(t.cloud, { accessKeyId: t.cloud.config.credentials.accessKeyId, secretAccessKey: 'not-the-secret' });
-    expect(await failure(wrongSecret.send(new ListJobsCommand({})))).toMatchObject({ name: 'InvalidSignatureException', status: 403 });
-    const unknownKey = iotClient(t.cloud, { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'x' });
-    expect(await failure(unknownKey.send(new ListJobsCommand({})))).toMatchObject({ name: 'UnrecognizedClientException', status: 403 });
+    const wrongSecret = iotClient(t.cloud, {
+      accessKeyId: t.cloud.config.credentials.accessKeyId,
+      secretAccessKey: 'not-the-secret',
+    });
+    expect(await failure(wrongSecret.send(new ListJobsCommand({})))).toMatchObject({
+      name: 'InvalidSignatureException',
+      status: 403,
+    });
+    const unknownKey = iotClient(t.cloud, {
+      accessKeyId: 'AKIAUNKNOWN000000000',
+      secretAccessKey: 'x',
+    });
+    expect(await failure(unknownKey.send(new ListJobsCommand({})))).toMatchObject({
+      name: 'UnrecognizedClientException',
+      status: 403,
+    });
     const unsigned = await fetch(`${t.cloud.config.endpoints.iot}/jobs`);
     expect(unsigned.status).toBe(403);
     expect(unsigned.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
@@ -55,31 +70,78 @@ describe('IoT control plane', () => {
 
   it('answers unknown resources and bad input with ResourceNotFoundException and InvalidRequestException', async () => {
     const iot = iotClient(t.cloud);
-    expect(await failure(iot.send(new DescribeJobCommand({ jobId: 'nope' })))).toMatchObject({ name: 'ResourceNotFoundException', status: 404 });
-    expect(await failure(iot.send(new DescribeThingCommand({ thingName: 'nobody' })))).toMatchObject({ name: 'ResourceNotFoundException', status: 404 });
-    const bad = await failure(iot.send(new CreateJobCommand({ jobId: 'bad', targets: [thingArn(alice.thingName)], document: '{}', jobExecutionsRolloutConfig: { maximumPerMinute: 5000 } })));
+    expect(await failure(iot.send(new DescribeJobCommand({ jobId: 'nope' })))).toMatchObject({
+      name: 'ResourceNotFoundException',
+      status: 404,
+    });
+    expect(
+      await failure(iot.send(new DescribeThingCommand({ thingName: 'nobody' }))),
+    ).toMatchObject({ name: 'ResourceNotFoundException', status: 404 });
+    const bad = await failure(
+      iot.send(
+        new CreateJobCommand({
+          jobId: 'bad',
+          targets: [thingArn(alice.thingName)],
+          document: '{}',
+          jobExecutionsRolloutConfig: { maximumPerMinute: 5000 },
+        }),
+      ),
+    );
     expect(bad).toMatchObject({ name: 'InvalidRequestException', status: 400 });
     expect(bad.message).toMatch(/maximumPerMinute/);
-    expect(await failure(iot.send(new CreateJobCommand({ jobId: 'to-nobody', targets: [thingArn('nobody')], document: '{}' })))).toMatchObject({ name: 'ResourceNotFoundException' });
+    expect(
+      await failure(
+        iot.send(
+          new CreateJobCommand({
+            jobId: 'to-nobody',
+            targets: [thingArn('nobody')],
+            document: '{}',
+          }),
+        ),
+      ),
+    ).toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
   it('is idempotent on jobId: the same request returns the job, a different one is ResourceAlreadyExistsException', async () => {
     const iot = iotClient(t.cloud);
-    const input = { jobId: 'idem-1', targets: [thingArn(alice.thingName)], document: '{"a":1}', description: 'first' };
+    const input = {
+      jobId: 'idem-1',
+      targets: [thingArn(alice.thingName)],
+      document: '{"a":1}',
+      description: 'first',
+    };
     const first = await iot.send(new CreateJobCommand(input));
     const again = await iot.send(new CreateJobCommand(input));
     expect(again.jobArn).toBe(first.jobArn);
-    expect(await failure(iot.send(new CreateJobCommand({ ...input, description: 'second' })))).toMatchObject({ name: 'ResourceAlreadyExistsException', status: 409 });
-    expect((await iot.send(new GetJobDocumentCommand({ jobId: 'idem-1' }))).document).toBe('{"a":1}');
-    expect((await iot.send(new ListJobsCommand({}))).jobs?.filter(j => j.jobId === 'idem-1')).toHaveLength(1);
+    expect(
+      await failure(iot.send(new CreateJobCommand({ ...input, description: 'second' }))),
+    ).toMatchObject({ name: 'ResourceAlreadyExistsException', status: 409 });
+    expect((await iot.send(new GetJobDocumentCommand({ jobId: 'idem-1' }))).document).toBe(
+      '{"a":1}',
+    );
+    expect(
+      (await iot.send(new ListJobsCommand({}))).jobs?.filter(j => j.jobId === 'idem-1'),
+    ).toHaveLength(1);
   });
 
   it('creates the job templates the stack declares, and jobs take their settings from jobTemplateArn', async () => {
     const iot = iotClient(t.cloud);
-    const template = await iot.send(new DescribeJobTemplateCommand({ jobTemplateId: 'esp32-fleet-dev-ota' }));
+    const template = await iot.send(
+      new DescribeJobTemplateCommand({ jobTemplateId: 'esp32-fleet-dev-ota' }),
+    );
     expect(template.jobExecutionsRolloutConfig?.maximumPerMinute).toBeGreaterThan(0);
-    expect(template.abortConfig?.criteriaList?.[0]).toMatchObject({ action: 'CANCEL', failureType: 'ALL' });
-    await iot.send(new CreateJobCommand({ jobId: 'from-template', targets: [thingArn(alice.thingName)], document: '{"x":1}', jobTemplateArn: template.jobTemplateArn }));
+    expect(template.abortConfig?.criteriaList?.[0]).toMatchObject({
+      action: 'CANCEL',
+      failureType: 'ALL',
+    });
+    await iot.send(
+      new CreateJobCommand({
+        jobId: 'from-template',
+        targets: [thingArn(alice.thingName)],
+        document: '{"x":1}',
+        jobTemplateArn: template.jobTemplateArn,
+      }),
+    );
     const { job } = await iot.send(new DescribeJobCommand({ jobId: 'from-template' }));
     expect(job?.jobTemplateArn).toBe(template.jobTemplateArn);
     expect(job?.jobExecutionsRolloutConfig).toEqual(template.jobExecutionsRolloutConfig);
@@ -87,14 +149,35 @@ describe('IoT control plane', () => {
   });
 
   it('replaces the presigned-URL placeholder with a local S3 URL that expires as presignedUrlConfig says', async () => {
-    const s3 = new S3Client({ endpoint: t.cloud.config.endpoints.s3!, region: t.cloud.config.region, credentials: t.cloud.config.credentials, forcePathStyle: true });
+    const s3 = new S3Client({
+      endpoint: t.cloud.config.endpoints.s3!,
+      region: t.cloud.config.region,
+      credentials: t.cloud.config.credentials,
+      forcePathStyle: true,
+    });
     const firmware = Buffer.from('firmware image bytes');
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'releases/app 1.bin', Body: firmware }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'releases/app 1.bin', Body: firmware }),
+    );
     const device = await JobsDevice.connect(t.cloud, alice);
     try {
       const iot = iotClient(t.cloud);
-      const document = JSON.stringify({ firmware: { url: `\${aws:iot:s3-presigned-url-v2:https://s3.${t.cloud.config.region}.amazonaws.com/${bucket}/releases/app%201.bin}` } });
-      await iot.send(new CreateJobCommand({ jobId: 'presigned', targets: [thingArn(alice.thingName)], document, presignedUrlConfig: { roleArn: 'arn:aws:iam::000000000000:role/presign', expiresInSec: 120 } }));
+      const document = JSON.stringify({
+        firmware: {
+          url: `\${aws:iot:s3-presigned-url-v2:https://s3.${t.cloud.config.region}.amazonaws.com/${bucket}/releases/app%201.bin}`,
+        },
+      });
+      await iot.send(
+        new CreateJobCommand({
+          jobId: 'presigned',
+          targets: [thingArn(alice.thingName)],
+          document,
+          presignedUrlConfig: {
+            roleArn: 'arn:aws:iam::000000000000:role/presign',
+            expiresInSec: 120,
+          },
+        }),
+      );
       for (;;) {
         const started = await device.startNext();
         if (!('accepted' in started)) throw new Error('start-next rejected');
@@ -104,13 +187,17 @@ describe('IoT control plane', () => {
           continue;
         }
         const url = (execution.jobDocument as { firmware: { url: string } }).firmware.url;
-        expect(url.startsWith(`${t.cloud.config.endpoints.s3}/${bucket}/releases/app%201.bin?`)).toBe(true);
+        expect(
+          url.startsWith(`${t.cloud.config.endpoints.s3}/${bucket}/releases/app%201.bin?`),
+        ).toBe(true);
         expect(new URL(url).searchParams.get('X-Amz-Expires')).toBe('120');
         expect(Buffer.from(await (await fetch(url)).arrayBuffer())).toEqual(firmware);
         break;
       }
       // GetJobDocument returns the document as stored, with the placeholder.
-      expect((await iot.send(new GetJobDocumentCommand({ jobId: 'presigned' }))).document).toBe(document);
+      expect((await iot.send(new GetJobDocumentCommand({ jobId: 'presigned' }))).document).toBe(
+        document,
+      );
     } finally {
       await device.close();
     }
@@ -119,19 +206,58 @@ describe('IoT control plane', () => {
   it('publishes job execution events on $aws/events when the stack enables them', async () => {
     const { registry } = t.cloud;
     const monitor = await provisionDevice(t.cloud, 'F0000000000F');
-    registry.putPolicy('test-events-monitor', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['iot:Subscribe', 'iot:Receive'], Resource: [registry.arn('topicfilter/$aws/events/*'), registry.arn('topic/$aws/events/*')] }] }));
-    registry.attachPolicy('test-events-monitor', registry.getCertificate(monitor.certificateId)!.certificateArn);
+    registry.putPolicy(
+      'test-events-monitor',
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['iot:Subscribe', 'iot:Receive'],
+            Resource: [
+              registry.arn('topicfilter/$aws/events/*'),
+              registry.arn('topic/$aws/events/*'),
+            ],
+          },
+        ],
+      }),
+    );
+    registry.attachPolicy(
+      'test-events-monitor',
+      registry.getCertificate(monitor.certificateId)!.certificateArn,
+    );
     // One connection per client id (a second one would take over the first, as on AWS).
     const device = await JobsDevice.connect(t.cloud, monitor);
     const events: { topic: string; body: Record<string, unknown> }[] = [];
-    await device.connection.subscribe('$aws/events/#', mqtt.QoS.AtLeastOnce, (topic, payload) => events.push({ topic, body: JSON.parse(Buffer.from(payload).toString()) }));
+    await device.connection.subscribe('$aws/events/#', mqtt.QoS.AtLeastOnce, (topic, payload) =>
+      events.push({ topic, body: JSON.parse(Buffer.from(payload).toString()) }),
+    );
     try {
-      await iotClient(t.cloud).send(new CreateJobCommand({ jobId: 'evented', targets: [thingArn(monitor.thingName)], document: '{}' }));
+      await iotClient(t.cloud).send(
+        new CreateJobCommand({
+          jobId: 'evented',
+          targets: [thingArn(monitor.thingName)],
+          document: '{}',
+        }),
+      );
       await device.notifiedOf('evented');
       await device.update('evented', { status: 'SUCCEEDED' as never });
-      await expect.poll(() => events.map(e => e.topic)).toEqual(expect.arrayContaining(['$aws/events/jobExecution/evented/succeeded', '$aws/events/job/evented/completed']));
+      await expect
+        .poll(() => events.map(e => e.topic))
+        .toEqual(
+          expect.arrayContaining([
+            '$aws/events/jobExecution/evented/succeeded',
+            '$aws/events/job/evented/completed',
+          ]),
+        );
       const succeeded = events.find(e => e.topic.endsWith('/succeeded'))!.body;
-      expect(succeeded).toMatchObject({ eventType: 'JOB_EXECUTION', operation: 'succeeded', jobId: 'evented', thingArn: thingArn(monitor.thingName), status: 'SUCCEEDED' });
+      expect(succeeded).toMatchObject({
+        eventType: 'JOB_EXECUTION',
+        operation: 'succeeded',
+        jobId: 'evented',
+        thingArn: thingArn(monitor.thingName),
+        status: 'SUCCEEDED',
+      });
     } finally {
       await device.close();
     }
@@ -140,8 +266,15 @@ describe('IoT control plane', () => {
   it('answers the registry calls the worker makes', async () => {
     const iot = iotClient(t.cloud);
     const thing = await iot.send(new DescribeThingCommand({ thingName: alice.thingName }));
-    expect(thing).toMatchObject({ thingName: alice.thingName, thingArn: thingArn(alice.thingName) });
-    const group = thing.thingName && (await iot.send(new ListThingsInThingGroupCommand({ thingGroupName: 'esp32-fleet-dev-devices' })));
+    expect(thing).toMatchObject({
+      thingName: alice.thingName,
+      thingArn: thingArn(alice.thingName),
+    });
+    const group =
+      thing.thingName &&
+      (await iot.send(
+        new ListThingsInThingGroupCommand({ thingGroupName: 'esp32-fleet-dev-devices' }),
+      ));
     expect(group && group.things).toContain(alice.thingName);
     const endpoint = await iot.send(new DescribeEndpointCommand({ endpointType: 'iot:Jobs' }));
     expect(`https://${endpoint.endpointAddress}`).toBe(t.cloud.config.endpoints.iotJobsData);

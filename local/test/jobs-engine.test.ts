@@ -27,7 +27,8 @@ function setup(groups: Record<string, string[]>) {
   const create = (jobId: string, body: Record<string, unknown>) => {
     const full = { document: '{"op":"ota"}', ...body };
     const request = parseCreateJobRequest(jobId, full, now);
-    return engine.createJob({ ...request, document: request.document! }, requestFingerprint(full)).job;
+    return engine.createJob({ ...request, document: request.document! }, requestFingerprint(full))
+      .job;
   };
   const advance = (ms: number, step = 1000) => {
     for (let t = 0; t < ms; t += step) {
@@ -38,12 +39,16 @@ function setup(groups: Record<string, string[]>) {
   return { engine, events, create, advance, setNow: (t: number) => (now = t), now: () => now };
 }
 
-const things = (n: number, prefix = 'dev') => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(5, '0')}`);
+const things = (n: number, prefix = 'dev') =>
+  Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(5, '0')}`);
 
 describe('jobs engine rollout pacing', () => {
   it('rolls 10,000 things out at 1,000 per minute over 10 one-minute windows', () => {
     const { engine, create, advance } = setup({ fleet: things(10_000) });
-    create('big', { targets: [ARN('thinggroup/fleet')], jobExecutionsRolloutConfig: { maximumPerMinute: 1000 } });
+    create('big', {
+      targets: [ARN('thinggroup/fleet')],
+      jobExecutionsRolloutConfig: { maximumPerMinute: 1000 },
+    });
     const notified = () => engine.listExecutionsForJob('big').length;
     expect(notified()).toBe(1000);
     const perWindow: number[] = [1000];
@@ -62,7 +67,14 @@ describe('jobs engine rollout pacing', () => {
     const { engine, create, advance } = setup({ fleet: things(5000) });
     create('exp', {
       targets: [ARN('thinggroup/fleet')],
-      jobExecutionsRolloutConfig: { maximumPerMinute: 1000, exponentialRate: { baseRatePerMinute: 100, incrementFactor: 2, rateIncreaseCriteria: { numberOfNotifiedThings: 100 } } },
+      jobExecutionsRolloutConfig: {
+        maximumPerMinute: 1000,
+        exponentialRate: {
+          baseRatePerMinute: 100,
+          incrementFactor: 2,
+          rateIncreaseCriteria: { numberOfNotifiedThings: 100 },
+        },
+      },
     });
     const perWindow = [engine.listExecutionsForJob('exp').length];
     for (let minute = 1; minute <= 5; minute++) {
@@ -77,12 +89,19 @@ describe('jobs engine rollout pacing', () => {
     const { engine, create, advance } = setup({ fleet: things(100) });
     create('exp-s', {
       targets: [ARN('thinggroup/fleet')],
-      jobExecutionsRolloutConfig: { exponentialRate: { baseRatePerMinute: 5, incrementFactor: 1.5, rateIncreaseCriteria: { numberOfSucceededThings: 5 } } },
+      jobExecutionsRolloutConfig: {
+        exponentialRate: {
+          baseRatePerMinute: 5,
+          incrementFactor: 1.5,
+          rateIncreaseCriteria: { numberOfSucceededThings: 5 },
+        },
+      },
     });
     expect(engine.listExecutionsForJob('exp-s')).toHaveLength(5);
     advance(60_000);
     expect(engine.listExecutionsForJob('exp-s')).toHaveLength(10); // nothing succeeded: still 5/min
-    for (const e of engine.listExecutionsForJob('exp-s')) engine.updateExecution(e.thingName, 'exp-s', { status: 'SUCCEEDED' });
+    for (const e of engine.listExecutionsForJob('exp-s'))
+      engine.updateExecution(e.thingName, 'exp-s', { status: 'SUCCEEDED' });
     advance(60_000);
     // 10 succeeded → one step per window: 5 → 7.
     expect(engine.listExecutionsForJob('exp-s')).toHaveLength(17);
@@ -92,15 +111,26 @@ describe('jobs engine rollout pacing', () => {
 describe('jobs engine executions', () => {
   it('moves executions through the documented states and counts them', () => {
     const { engine, create } = setup({ g: ['a', 'b', 'c', 'd'] });
-    create('j1', { targets: [ARN('thinggroup/g')], timeoutConfig: { inProgressTimeoutInMinutes: 5 } });
+    create('j1', {
+      targets: [ARN('thinggroup/g')],
+      timeoutConfig: { inProgressTimeoutInMinutes: 5 },
+    });
     expect(engine.startNext('a')?.status).toBe('IN_PROGRESS');
     engine.updateExecution('a', 'j1', { status: 'SUCCEEDED', statusDetails: { result: 'ok' } });
     engine.updateExecution('b', 'j1', { status: 'FAILED' });
     engine.updateExecution('c', 'j1', { status: 'REJECTED' });
     const d = engine.processDetails('j1');
-    expect(d).toMatchObject({ numberOfSucceededThings: 1, numberOfFailedThings: 1, numberOfRejectedThings: 1, numberOfQueuedThings: 1, numberOfInProgressThings: 0 });
+    expect(d).toMatchObject({
+      numberOfSucceededThings: 1,
+      numberOfFailedThings: 1,
+      numberOfRejectedThings: 1,
+      numberOfQueuedThings: 1,
+      numberOfInProgressThings: 0,
+    });
     expect(engine.getJob('j1').status).toBe('IN_PROGRESS');
-    expect(() => engine.updateExecution('a', 'j1', { status: 'IN_PROGRESS' })).toThrow(expect.objectContaining({ type: 'InvalidStateTransitionException' }));
+    expect(() => engine.updateExecution('a', 'j1', { status: 'IN_PROGRESS' })).toThrow(
+      expect.objectContaining({ type: 'InvalidStateTransitionException' }),
+    );
     engine.updateExecution('d', 'j1', { status: 'SUCCEEDED' });
     expect(engine.getJob('j1').status).toBe('COMPLETED');
   });
@@ -114,14 +144,25 @@ describe('jobs engine executions', () => {
       engine.updateExecution('a', 'j', { status: 'SUCCEEDED', expectedVersion: 1 });
       expect.unreachable();
     } catch (error) {
-      expect(error).toMatchObject({ type: 'VersionConflictException', executionState: { status: 'IN_PROGRESS', versionNumber: 2 } });
+      expect(error).toMatchObject({
+        type: 'VersionConflictException',
+        executionState: { status: 'IN_PROGRESS', versionNumber: 2 },
+      });
     }
-    expect(engine.updateExecution('a', 'j', { status: 'SUCCEEDED', expectedVersion: 2 }).versionNumber).toBe(3);
+    expect(
+      engine.updateExecution('a', 'j', { status: 'SUCCEEDED', expectedVersion: 2 }).versionNumber,
+    ).toBe(3);
   });
 
   it('times out on the in-progress timer and on a step timer, then retries as configured', () => {
     const { engine, create, advance } = setup({ g: ['a', 'b'] });
-    create('t', { targets: [ARN('thinggroup/g')], timeoutConfig: { inProgressTimeoutInMinutes: 10 }, jobExecutionsRetryConfig: { criteriaList: [{ failureType: 'TIMED_OUT', numberOfRetries: 1 }] } });
+    create('t', {
+      targets: [ARN('thinggroup/g')],
+      timeoutConfig: { inProgressTimeoutInMinutes: 10 },
+      jobExecutionsRetryConfig: {
+        criteriaList: [{ failureType: 'TIMED_OUT', numberOfRetries: 1 }],
+      },
+    });
     engine.startNext('a');
     engine.startNext('b', { stepTimeoutInMinutes: 2 });
     advance(2 * 60_000);
@@ -135,12 +176,27 @@ describe('jobs engine executions', () => {
     engine.startNext('a');
     advance(10 * 60_000);
     // No retries left: TIMED_OUT stays.
-    expect(engine.getExecution('t', 'a')).toMatchObject({ status: 'TIMED_OUT', executionNumber: 2 });
+    expect(engine.getExecution('t', 'a')).toMatchObject({
+      status: 'TIMED_OUT',
+      executionNumber: 2,
+    });
   });
 
   it('cancels the rest of the job when abort criteria are met', () => {
     const { engine, create } = setup({ g: things(10) });
-    create('ab', { targets: [ARN('thinggroup/g')], abortConfig: { criteriaList: [{ failureType: 'FAILED', action: 'CANCEL', thresholdPercentage: 50, minNumberOfExecutedThings: 4 }] } });
+    create('ab', {
+      targets: [ARN('thinggroup/g')],
+      abortConfig: {
+        criteriaList: [
+          {
+            failureType: 'FAILED',
+            action: 'CANCEL',
+            thresholdPercentage: 50,
+            minNumberOfExecutedThings: 4,
+          },
+        ],
+      },
+    });
     engine.updateExecution('dev-00000', 'ab', { status: 'FAILED' });
     engine.updateExecution('dev-00001', 'ab', { status: 'FAILED' });
     engine.updateExecution('dev-00002', 'ab', { status: 'FAILED' }); // 3 executed: below the minimum
@@ -149,7 +205,12 @@ describe('jobs engine executions', () => {
     engine.updateExecution('dev-00003', 'ab', { status: 'SUCCEEDED' }); // 4 executed, 75 % failed
     expect(engine.getJob('ab').status).toBe('CANCELED');
     const d = engine.processDetails('ab');
-    expect(d).toMatchObject({ numberOfFailedThings: 3, numberOfSucceededThings: 1, numberOfCanceledThings: 5, numberOfInProgressThings: 1 });
+    expect(d).toMatchObject({
+      numberOfFailedThings: 3,
+      numberOfSucceededThings: 1,
+      numberOfCanceledThings: 5,
+      numberOfInProgressThings: 1,
+    });
   });
 
   it('CancelJob leaves IN_PROGRESS executions alone unless forced', () => {
@@ -160,7 +221,10 @@ describe('jobs engine executions', () => {
     expect(engine.getExecution('c', 'a').status).toBe('IN_PROGRESS');
     expect(engine.getExecution('c', 'b').status).toBe('CANCELED');
     engine.cancelJob('c', { force: true });
-    expect(engine.getExecution('c', 'a')).toMatchObject({ status: 'CANCELED', forceCanceled: true });
+    expect(engine.getExecution('c', 'a')).toMatchObject({
+      status: 'CANCELED',
+      forceCanceled: true,
+    });
   });
 
   it('a CONTINUOUS job reaches a thing added to the group later; a SNAPSHOT job does not', () => {
@@ -177,17 +241,33 @@ describe('jobs engine executions', () => {
     const { engine, create } = setup({ g: ['a'] });
     const first = create('same', { targets: [ARN('thinggroup/g')] });
     expect(create('same', { targets: [ARN('thinggroup/g')] }).createdAt).toBe(first.createdAt);
-    expect(() => create('same', { targets: [ARN('thinggroup/g')], description: 'other' })).toThrow(expect.objectContaining({ type: 'ResourceAlreadyExistsException' }));
+    expect(() => create('same', { targets: [ARN('thinggroup/g')], description: 'other' })).toThrow(
+      expect.objectContaining({ type: 'ResourceAlreadyExistsException' }),
+    );
     expect(engine.listJobs()).toHaveLength(1);
   });
 
   it('refuses documents over 32 KB, too many statusDetails and bad ranges, naming the field', () => {
-    expect(() => parseCreateJobRequest('x', { targets: ['t'], document: JSON.stringify({ a: 'x'.repeat(33_000) }) }, T0)).toThrow(/document: is \d+ characters, the maximum is 32768/);
-    expect(() => parseCreateJobRequest('x', { targets: ['t'], document: '{}', jobExecutionsRolloutConfig: { maximumPerMinute: 1001 } }, T0)).toThrow(/maximumPerMinute/);
+    expect(() =>
+      parseCreateJobRequest(
+        'x',
+        { targets: ['t'], document: JSON.stringify({ a: 'x'.repeat(33_000) }) },
+        T0,
+      ),
+    ).toThrow(/document: is \d+ characters, the maximum is 32768/);
+    expect(() =>
+      parseCreateJobRequest(
+        'x',
+        { targets: ['t'], document: '{}', jobExecutionsRolloutConfig: { maximumPerMinute: 1001 } },
+        T0,
+      ),
+    ).toThrow(/maximumPerMinute/);
     const { engine, create } = setup({ g: ['a'] });
     create('sd', { targets: [ARN('thinggroup/g')] });
     const details = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v']));
-    expect(() => engine.updateExecution('a', 'sd', { status: 'IN_PROGRESS', statusDetails: details })).not.toThrow(); // the engine trusts parsed input
+    expect(() =>
+      engine.updateExecution('a', 'sd', { status: 'IN_PROGRESS', statusDetails: details }),
+    ).not.toThrow(); // the engine trusts parsed input
   });
 });
 
@@ -195,7 +275,14 @@ describe('jobs engine scheduling', () => {
   it('holds a scheduled job until startTime, then cancels at endTime with endBehavior CANCEL', () => {
     const { engine, create, advance } = setup({ g: ['a', 'b'] });
     const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16);
-    create('s', { targets: [ARN('thinggroup/g')], schedulingConfig: { startTime: iso(T0 + 30 * 60_000), endTime: iso(T0 + 90 * 60_000), endBehavior: 'CANCEL' } });
+    create('s', {
+      targets: [ARN('thinggroup/g')],
+      schedulingConfig: {
+        startTime: iso(T0 + 30 * 60_000),
+        endTime: iso(T0 + 90 * 60_000),
+        endBehavior: 'CANCEL',
+      },
+    });
     expect(engine.getJob('s').status).toBe('SCHEDULED');
     expect(engine.listExecutionsForJob('s')).toHaveLength(0);
     advance(30 * 60_000, 60_000);
@@ -210,13 +297,35 @@ describe('jobs engine scheduling', () => {
   it('rolls out only inside maintenance windows', () => {
     const { engine, create, advance, setNow } = setup({ g: things(3) });
     setNow(Date.UTC(2026, 0, 5, 1, 0));
-    create('w', { targets: [ARN('thinggroup/g')], schedulingConfig: { maintenanceWindows: [{ startTime: 'cron(0 2 * * ? *)', durationInMinutes: 60 }] } });
+    create('w', {
+      targets: [ARN('thinggroup/g')],
+      schedulingConfig: {
+        maintenanceWindows: [{ startTime: 'cron(0 2 * * ? *)', durationInMinutes: 60 }],
+      },
+    });
     expect(engine.listExecutionsForJob('w')).toHaveLength(0);
     advance(59 * 60_000, 60_000);
     expect(engine.listExecutionsForJob('w')).toHaveLength(0);
     advance(60_000, 60_000);
     expect(engine.listExecutionsForJob('w')).toHaveLength(3);
-    expect(inMaintenanceWindow([{ startTime: 'cron(0 2 * * ? *)', durationInMinutes: 60 }], Date.UTC(2026, 0, 5, 3, 0))).toBe(false);
-    expect(() => parseCreateJobRequest('x', { targets: ['t'], document: '{}', schedulingConfig: { maintenanceWindows: [{ startTime: 'cron(0 2 L * ? *)', durationInMinutes: 5 }] } }, T0)).toThrow(/maintenanceWindows\[0\]\.startTime/);
+    expect(
+      inMaintenanceWindow(
+        [{ startTime: 'cron(0 2 * * ? *)', durationInMinutes: 60 }],
+        Date.UTC(2026, 0, 5, 3, 0),
+      ),
+    ).toBe(false);
+    expect(() =>
+      parseCreateJobRequest(
+        'x',
+        {
+          targets: ['t'],
+          document: '{}',
+          schedulingConfig: {
+            maintenanceWindows: [{ startTime: 'cron(0 2 L * ? *)', durationInMinutes: 5 }],
+          },
+        },
+        T0,
+      ),
+    ).toThrow(/maintenanceWindows\[0\]\.startTime/);
   });
 });

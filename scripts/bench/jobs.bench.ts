@@ -50,7 +50,22 @@ interface Config {
 
 async function startServer(): Promise<{ pid: number; config: Config; stop(): Promise<void> }> {
   // BENCH_SERVER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the server.
-  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', join(root, 'scripts', 'fleet.ts'), 'local', 'up', '--state-dir', stateDir, '--mqtt-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      '--import',
+      'tsx',
+      join(root, 'scripts', 'fleet.ts'),
+      'local',
+      'up',
+      '--state-dir',
+      stateDir,
+      '--mqtt-port',
+      '0',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let err = '';
   child.stderr.on('data', d => (err += d));
   await new Promise<void>((resolve, reject) => {
@@ -79,7 +94,12 @@ function cpuSeconds(pid: number): number {
 
 const client = new mqtt.MqttClient();
 const baseConfigs = new Map<string, mqtt.MqttConnectionConfig>();
-async function connect(config: Config, certPem: string, keyPem: string, clientId: string): Promise<mqtt.MqttClientConnection> {
+async function connect(
+  config: Config,
+  certPem: string,
+  keyPem: string,
+  clientId: string,
+): Promise<mqtt.MqttClientConnection> {
   let base = baseConfigs.get(certPem);
   if (!base) {
     base = iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder(certPem, keyPem)
@@ -99,7 +119,11 @@ async function connect(config: Config, certPem: string, keyPem: string, clientId
   return conn;
 }
 
-async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
+async function pool<T>(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<T>,
+): Promise<T[]> {
   const out: T[] = new Array(count);
   let next = 0;
   await Promise.all(
@@ -121,10 +145,23 @@ function deferred<T>(): { promise: Promise<T>; done(v: T): void; fail(e: unknown
 }
 
 /** Fleet provisioning over the CSR path, as a device does on first boot. */
-async function provision(config: Config, claim: { cert: string; key: string }, serial: string): Promise<{ thingName: string; certPem: string; keyPem: string }> {
-  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const csr = await Pkcs10CertificateRequestGenerator.create({ name: 'CN=device', keys: keys as never, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as never });
-  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
+async function provision(
+  config: Config,
+  claim: { cert: string; key: string },
+  serial: string,
+): Promise<{ thingName: string; certPem: string; keyPem: string }> {
+  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
+  const csr = await Pkcs10CertificateRequestGenerator.create({
+    name: 'CN=device',
+    keys: keys as never,
+    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as never,
+  });
+  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString(
+    'base64',
+  );
   const keyPem = `-----BEGIN PRIVATE KEY-----\n${der.match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
   const conn = await connect(config, claim.cert, claim.key, `esp32-dev-bench-${serial}`);
   const identity = new iotidentity.IotIdentityClient(conn);
@@ -132,14 +169,36 @@ async function provision(config: Config, claim: { cert: string; key: string }, s
   const registered = deferred<iotidentity.model.RegisterThingResponse>();
   const templateName = config.provisioningTemplate;
   await Promise.all([
-    identity.subscribeToCreateCertificateFromCsrAccepted({}, mqtt.QoS.AtLeastOnce, (_e, r) => r && created.done(r)),
-    identity.subscribeToCreateCertificateFromCsrRejected({}, mqtt.QoS.AtLeastOnce, (_e, r) => created.fail(new Error(JSON.stringify(r)))),
-    identity.subscribeToRegisterThingAccepted({ templateName }, mqtt.QoS.AtLeastOnce, (_e, r) => r && registered.done(r)),
-    identity.subscribeToRegisterThingRejected({ templateName }, mqtt.QoS.AtLeastOnce, (_e, r) => registered.fail(new Error(JSON.stringify(r)))),
+    identity.subscribeToCreateCertificateFromCsrAccepted(
+      {},
+      mqtt.QoS.AtLeastOnce,
+      (_e, r) => r && created.done(r),
+    ),
+    identity.subscribeToCreateCertificateFromCsrRejected({}, mqtt.QoS.AtLeastOnce, (_e, r) =>
+      created.fail(new Error(JSON.stringify(r))),
+    ),
+    identity.subscribeToRegisterThingAccepted(
+      { templateName },
+      mqtt.QoS.AtLeastOnce,
+      (_e, r) => r && registered.done(r),
+    ),
+    identity.subscribeToRegisterThingRejected({ templateName }, mqtt.QoS.AtLeastOnce, (_e, r) =>
+      registered.fail(new Error(JSON.stringify(r))),
+    ),
   ]);
-  await identity.publishCreateCertificateFromCsr({ certificateSigningRequest: csr.toString('pem') }, mqtt.QoS.AtLeastOnce);
+  await identity.publishCreateCertificateFromCsr(
+    { certificateSigningRequest: csr.toString('pem') },
+    mqtt.QoS.AtLeastOnce,
+  );
   const cert = await created.promise;
-  await identity.publishRegisterThing({ templateName, certificateOwnershipToken: cert.certificateOwnershipToken!, parameters: { SerialNumber: serial } }, mqtt.QoS.AtLeastOnce);
+  await identity.publishRegisterThing(
+    {
+      templateName,
+      certificateOwnershipToken: cert.certificateOwnershipToken!,
+      parameters: { SerialNumber: serial },
+    },
+    mqtt.QoS.AtLeastOnce,
+  );
   const thing = await registered.promise;
   await conn.disconnect();
   return { thingName: thing.thingName!, certPem: cert.certificatePem!, keyPem };
@@ -153,20 +212,48 @@ interface BenchDevice {
   succeeded: ((jobId: string) => void) | undefined;
 }
 
-async function deviceLoop(config: Config, identity: { thingName: string; certPem: string; keyPem: string }): Promise<BenchDevice> {
+async function deviceLoop(
+  config: Config,
+  identity: { thingName: string; certPem: string; keyPem: string },
+): Promise<BenchDevice> {
   const t = identity.thingName;
   const connection = await connect(config, identity.certPem, identity.keyPem, t);
   const device: BenchDevice = { thingName: t, connection, echo: undefined, succeeded: undefined };
-  const decode = (payload: ArrayBuffer): { execution?: { jobId: string; versionNumber: number } } => JSON.parse(Buffer.from(payload).toString('utf8'));
-  await connection.subscribe(`$aws/things/${t}/jobs/notify-next`, mqtt.QoS.AtMostOnce, (_topic, payload) => {
-    if (decode(payload).execution) void connection.publish(`$aws/things/${t}/jobs/start-next`, '{}', mqtt.QoS.AtMostOnce);
-  });
-  await connection.subscribe(`$aws/things/${t}/jobs/start-next/accepted`, mqtt.QoS.AtMostOnce, (_topic, payload) => {
-    const e = decode(payload).execution;
-    if (e) void connection.publish(`$aws/things/${t}/jobs/${e.jobId}/update`, JSON.stringify({ status: 'SUCCEEDED', expectedVersion: e.versionNumber, statusDetails: { result: 'installed' } }), mqtt.QoS.AtMostOnce);
-  });
-  await connection.subscribe(`$aws/things/${t}/jobs/+/update/accepted`, mqtt.QoS.AtMostOnce, topic => device.succeeded?.(topic.split('/')[4]));
-  await connection.subscribe(`fleet/telemetry/${t}/echo`, mqtt.QoS.AtMostOnce, () => device.echo?.());
+  const decode = (payload: ArrayBuffer): { execution?: { jobId: string; versionNumber: number } } =>
+    JSON.parse(Buffer.from(payload).toString('utf8'));
+  await connection.subscribe(
+    `$aws/things/${t}/jobs/notify-next`,
+    mqtt.QoS.AtMostOnce,
+    (_topic, payload) => {
+      if (decode(payload).execution)
+        void connection.publish(`$aws/things/${t}/jobs/start-next`, '{}', mqtt.QoS.AtMostOnce);
+    },
+  );
+  await connection.subscribe(
+    `$aws/things/${t}/jobs/start-next/accepted`,
+    mqtt.QoS.AtMostOnce,
+    (_topic, payload) => {
+      const e = decode(payload).execution;
+      if (e)
+        void connection.publish(
+          `$aws/things/${t}/jobs/${e.jobId}/update`,
+          JSON.stringify({
+            status: 'SUCCEEDED',
+            expectedVersion: e.versionNumber,
+            statusDetails: { result: 'installed' },
+          }),
+          mqtt.QoS.AtMostOnce,
+        );
+    },
+  );
+  await connection.subscribe(
+    `$aws/things/${t}/jobs/+/update/accepted`,
+    mqtt.QoS.AtMostOnce,
+    topic => device.succeeded?.(topic.split('/')[4]),
+  );
+  await connection.subscribe(`fleet/telemetry/${t}/echo`, mqtt.QoS.AtMostOnce, () =>
+    device.echo?.(),
+  );
   return device;
 }
 
@@ -174,14 +261,29 @@ const verdict = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
 const server = await startServer();
 try {
   const config = server.config;
-  const claim = { cert: readFileSync(config.claim.certFile, 'utf8'), key: readFileSync(config.claim.keyFile, 'utf8') };
-  console.log(`machine: load average ${loadavg().map(l => l.toFixed(1)).join(' ')} on 2 cores before the run`);
+  const claim = {
+    cert: readFileSync(config.claim.certFile, 'utf8'),
+    key: readFileSync(config.claim.keyFile, 'utf8'),
+  };
+  console.log(
+    `machine: load average ${loadavg()
+      .map(l => l.toFixed(1))
+      .join(' ')} on 2 cores before the run`,
+  );
   let started = performance.now();
-  const identities = await pool(THINGS, CONCURRENCY, i => provision(config, claim, (0xbe0000000000 + i).toString(16).toUpperCase()));
-  console.log(`setup: ${THINGS} devices provisioned in ${((performance.now() - started) / 1000).toFixed(1)} s (not timed below)`);
+  const identities = await pool(THINGS, CONCURRENCY, i =>
+    provision(config, claim, (0xbe0000000000 + i).toString(16).toUpperCase()),
+  );
+  console.log(
+    `setup: ${THINGS} devices provisioned in ${((performance.now() - started) / 1000).toFixed(1)} s (not timed below)`,
+  );
   started = performance.now();
-  const devices = await pool(identities.length, CONCURRENCY, i => deviceLoop(config, identities[i]));
-  console.log(`setup: ${devices.length} devices connected and subscribed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const devices = await pool(identities.length, CONCURRENCY, i =>
+    deviceLoop(config, identities[i]),
+  );
+  console.log(
+    `setup: ${devices.length} devices connected and subscribed in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 
   // Baseline: 3 sequential publish/echo round trips per device, all devices at once.
   const ROUND_TRIPS = 3;
@@ -192,7 +294,11 @@ try {
       for (let i = 0; i < ROUND_TRIPS; i++) {
         const got = deferred<void>();
         d.echo = () => got.done();
-        await d.connection.publish(`fleet/telemetry/${d.thingName}/echo`, '{"n":1}', mqtt.QoS.AtMostOnce);
+        await d.connection.publish(
+          `fleet/telemetry/${d.thingName}/echo`,
+          '{"n":1}',
+          mqtt.QoS.AtMostOnce,
+        );
         await got.promise;
       }
       d.echo = undefined;
@@ -204,7 +310,12 @@ try {
   const baselineExecEquivalent = roundTripsPerSecond / ROUND_TRIPS;
 
   // Jobs: one job per round for the group every device joins.
-  const iotApi = new IoTClient({ endpoint: config.endpoints.iot, region: config.region, credentials: config.credentials, maxAttempts: 1 });
+  const iotApi = new IoTClient({
+    endpoint: config.endpoints.iot,
+    region: config.region,
+    credentials: config.credentials,
+    maxAttempts: 1,
+  });
   const group = `arn:aws:iot:${config.region}:${config.accountId}:thinggroup/esp32-fleet-dev-devices`;
   const rates: number[] = [];
   cpu = cpuSeconds(server.pid);
@@ -218,23 +329,42 @@ try {
         if (id === jobId && --remaining === 0) all.done();
       };
     }
-    const timer = setTimeout(() => all.fail(new Error(`round ${round}: ${remaining} executions not SUCCEEDED after 60 s`)), 60_000);
+    const timer = setTimeout(
+      () => all.fail(new Error(`round ${round}: ${remaining} executions not SUCCEEDED after 60 s`)),
+      60_000,
+    );
     started = performance.now();
-    await iotApi.send(new CreateJobCommand({ jobId, targets: [group], document: JSON.stringify({ operation: 'ota', round }) }));
+    await iotApi.send(
+      new CreateJobCommand({
+        jobId,
+        targets: [group],
+        document: JSON.stringify({ operation: 'ota', round }),
+      }),
+    );
     await all.promise;
     clearTimeout(timer);
     const seconds = (performance.now() - started) / 1000;
     jobSeconds += seconds;
     rates.push(devices.length / seconds);
     const { job } = await iotApi.send(new DescribeJobCommand({ jobId }));
-    if (job?.status !== 'COMPLETED' || job.jobProcessDetails?.numberOfSucceededThings !== devices.length) throw new Error(`round ${round}: DescribeJob says ${job?.status} with ${job?.jobProcessDetails?.numberOfSucceededThings} succeeded`);
+    if (
+      job?.status !== 'COMPLETED' ||
+      job.jobProcessDetails?.numberOfSucceededThings !== devices.length
+    )
+      throw new Error(
+        `round ${round}: DescribeJob says ${job?.status} with ${job?.jobProcessDetails?.numberOfSucceededThings} succeeded`,
+      );
   }
   const jobsCpu = cpuSeconds(server.pid) - cpu;
   const executions = devices.length * ROUNDS;
   const rate = executions / jobSeconds;
 
-  console.log(`baseline: ${roundTripsPerSecond.toFixed(0)} MQTT publish/echo round trips/s (${devices.length} devices x ${ROUND_TRIPS}); ÷3 = ${baselineExecEquivalent.toFixed(0)}/s, the transport's ceiling for a 3-round-trip execution; server CPU ${((baselineCpu / (devices.length * ROUND_TRIPS)) * 1e6).toFixed(0)} µs per round trip`);
-  console.log(`jobs: ${executions} executions (${ROUNDS} jobs x ${devices.length} things) notify-next → start-next → update SUCCEEDED in ${jobSeconds.toFixed(2)} s: ${rate.toFixed(0)} executions/s (rounds: ${rates.map(r => r.toFixed(0)).join(', ')}); server CPU ${((jobsCpu / executions) * 1e6).toFixed(0)} µs per execution`);
+  console.log(
+    `baseline: ${roundTripsPerSecond.toFixed(0)} MQTT publish/echo round trips/s (${devices.length} devices x ${ROUND_TRIPS}); ÷3 = ${baselineExecEquivalent.toFixed(0)}/s, the transport's ceiling for a 3-round-trip execution; server CPU ${((baselineCpu / (devices.length * ROUND_TRIPS)) * 1e6).toFixed(0)} µs per round trip`,
+  );
+  console.log(
+    `jobs: ${executions} executions (${ROUNDS} jobs x ${devices.length} things) notify-next → start-next → update SUCCEEDED in ${jobSeconds.toFixed(2)} s: ${rate.toFixed(0)} executions/s (rounds: ${rates.map(r => r.toFixed(0)).join(', ')}); server CPU ${((jobsCpu / executions) * 1e6).toFixed(0)} µs per execution`,
+  );
   console.log(`ratio to the transport ceiling: ${(rate / baselineExecEquivalent).toFixed(2)}`);
   console.log(`target ≥ ${TARGET} executions/s: ${verdict(rate >= TARGET)}`);
   await Promise.all(devices.map(d => d.connection.disconnect().catch(() => {})));

@@ -20,11 +20,16 @@ export interface IotTestCloud {
   advance(ms: number): void;
 }
 
-export async function startIotTestCloud(options: { stateDir?: string; withS3?: boolean } = {}): Promise<IotTestCloud> {
+export async function startIotTestCloud(
+  options: { stateDir?: string; withS3?: boolean } = {},
+): Promise<IotTestCloud> {
   let offset = 0;
   const service = iotService({ now: () => Date.now() + offset, tickMs: 200 });
   const s3 = options.withS3 ? [(await import('../../s3/s3-service')).s3Service()] : [];
-  const cloud = await startTestCloud({ services: [...s3, service], ...(options.stateDir ? { stateDir: options.stateDir } : {}) });
+  const cloud = await startTestCloud({
+    services: [...s3, service],
+    ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+  });
   return {
     cloud,
     service,
@@ -37,16 +42,34 @@ export async function startIotTestCloud(options: { stateDir?: string; withS3?: b
 
 /** `@aws-sdk/client-iot` as the worker makes it: only endpoint and credentials differ from AWS. */
 export function iotClient(cloud: LocalCloud, credentials = cloud.config.credentials): IoTClient {
-  return new IoTClient({ endpoint: cloud.config.endpoints.iot!, region: cloud.config.region, credentials, maxAttempts: 1 });
+  return new IoTClient({
+    endpoint: cloud.config.endpoints.iot!,
+    region: cloud.config.region,
+    credentials,
+    maxAttempts: 1,
+  });
 }
 
 export function iotDataClient(cloud: LocalCloud): IoTDataPlaneClient {
-  return new IoTDataPlaneClient({ endpoint: cloud.config.endpoints.iot!, region: cloud.config.region, credentials: cloud.config.credentials, maxAttempts: 1 });
+  return new IoTDataPlaneClient({
+    endpoint: cloud.config.endpoints.iot!,
+    region: cloud.config.region,
+    credentials: cloud.config.credentials,
+    maxAttempts: 1,
+  });
 }
 
 /** The jobs data plane over mutual TLS with a device certificate (credentials are unused but required by the SDK). */
-export function jobsDataClient(cloud: LocalCloud, certPem: string, keyPem: string): IoTJobsDataPlaneClient {
-  const agent = new Agent({ cert: certPem, key: keyPem, ca: readFileSync(cloud.config.mqtt.caFile, 'utf8') });
+export function jobsDataClient(
+  cloud: LocalCloud,
+  certPem: string,
+  keyPem: string,
+): IoTJobsDataPlaneClient {
+  const agent = new Agent({
+    cert: certPem,
+    key: keyPem,
+    ca: readFileSync(cloud.config.mqtt.caFile, 'utf8'),
+  });
   return new IoTJobsDataPlaneClient({
     endpoint: cloud.config.endpoints.iotJobsData!,
     region: cloud.config.region,
