@@ -1,7 +1,7 @@
 /**
  * Fleet indexing on: registry, classic shadow and connectivity status, so a rollout gate can ask
  * one query about every device on a release, e.g.
- * `thingGroupNames:esp32-fleet-prod-canary AND shadow.reported.firmwareVersion:1.4.0 AND connectivity.connected:true`.
+ * `thingGroupNames:esp32-fleet-prod-canary AND shadow.reported.firmware.version:1.4.0 AND connectivity.connected:true`.
  * The custom fields make the shadow values usable in aggregations (`GetStatistics`).
  *
  * This is an account-and-region setting: two stacks in one account and region must not both
@@ -13,11 +13,17 @@
 import { Construct } from 'constructs';
 import { IotIndexingConfiguration } from '@cdktf/provider-aws/lib/iot-indexing-configuration';
 
-/** Shadow fields the firmware reports, indexed as custom fields (type as AWS spells it). */
+/**
+ * Shadow fields the devices report (docs/device-shadow.md), indexed as custom fields (type as
+ * AWS spells it) so the health gate can aggregate them: version and slot per release, and the
+ * crash and boot counters since the update.
+ */
 export const INDEXED_SHADOW_FIELDS = [
-  { name: 'shadow.reported.firmwareVersion', type: 'String' },
-  { name: 'shadow.reported.otaSlot', type: 'String' },
-  { name: 'shadow.reported.healthy', type: 'Boolean' },
+  { name: 'shadow.reported.firmware.version', type: 'String' },
+  { name: 'shadow.reported.firmware.slot', type: 'String' },
+  { name: 'shadow.reported.ota.lastResult', type: 'String' },
+  { name: 'shadow.reported.health.crashesSinceUpdate', type: 'Number' },
+  { name: 'shadow.reported.health.bootsSinceUpdate', type: 'Number' },
 ] as const;
 
 export class FleetIndexing extends Construct {
