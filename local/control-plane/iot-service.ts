@@ -145,6 +145,24 @@ export function iotService(options: IotServiceOptions = {}): IotService {
           // A job for a group reaches the things of its child groups too.
           return groupMembers(registry, group);
         },
+        isTargeted(arn, thingName) {
+          const thing = registry.getThing(thingName);
+          if (!thing) return false;
+          const group = /:thinggroup\/([^/]+)$/.exec(arn)?.[1];
+          if (group === undefined) return /:thing\/([^/]+)$/.exec(arn)?.[1] === thingName;
+          // The thing's groups and their ancestors.
+          const seen = new Set<string>();
+          const stack = [...thing.thingGroupNames];
+          while (stack.length > 0) {
+            const name = stack.pop()!;
+            if (name === group) return true;
+            if (seen.has(name)) continue;
+            seen.add(name);
+            const parent = registry.getThingGroup(name)?.parentGroupName;
+            if (parent) stack.push(parent);
+          }
+          return false;
+        },
       });
       engine.restore(
         Object.values(store.all<PersistedJob>('jobs')),

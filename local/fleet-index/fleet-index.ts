@@ -102,9 +102,8 @@ export class FleetIndex {
       };
     }
     const conn =
-      config.thingConnectivityIndexingMode === 'STATUS'
-        ? (connectivity(thingName) ?? { connected: false, timestamp: 0 })
-        : undefined;
+      // A thing that never connected has no connectivity fields.
+      config.thingConnectivityIndexingMode === 'STATUS' ? connectivity(thingName) : undefined;
     return {
       thingName: thing.thingName,
       thingId: thing.thingId,

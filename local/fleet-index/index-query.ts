@@ -52,8 +52,9 @@ function tokenize(query: string): Token[] {
     while (i < query.length && !/\s/.test(query[i]) && query[i] !== '(' && query[i] !== ')') {
       const ch = query[i];
       if (ch === '"') {
-        const end = query.indexOf('"', i + 1);
-        if (end < 0) throw invalid(`unterminated quote at position ${i}`);
+        let end = i + 1;
+        while (end < query.length && query[end] !== '"') end += query[end] === '\\' ? 2 : 1;
+        if (end >= query.length) throw invalid(`unterminated quote at position ${i}`);
         text += query.slice(i, end + 1);
         i = end + 1;
       } else if ((ch === '[' || ch === '{') && text.endsWith(':')) {
@@ -75,8 +76,9 @@ function tokenize(query: string): Token[] {
 }
 
 function unquote(value: string): string {
-  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) return value.slice(1, -1);
-  return value.replace(/\\(.)/g, '$1');
+  const inner =
+    value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+  return inner.replace(/\\(.)/g, '$1');
 }
 
 function parseTerm(token: Token): IndexQuery {

@@ -49,6 +49,11 @@ export interface JobsEngineDeps {
   arn(resource: string): string;
   /** Thing names a target ARN designates now; throws a JobsError when the target does not exist. */
   resolveTarget(targetArn: string): readonly string[];
+  /**
+   * Whether a target ARN designates `thingName` now (one thing, without listing a group).
+   * @defaultValue looks the thing up in `resolveTarget(targetArn)`
+   */
+  isTargeted?(targetArn: string, thingName: string): boolean;
 }
 
 /** See the file header. */
@@ -351,7 +356,7 @@ export class JobsEngine {
         (r.status !== 'IN_PROGRESS' && r.status !== 'SCHEDULED')
       )
         continue;
-      const targeted = r.targets.some(t => this.safeResolve(t).includes(thingName));
+      const targeted = r.targets.some(t => this.isTargeted(t, thingName));
       const e = job.executions.get(thingName);
       if (targeted && !e && !job.pendingTargets.includes(thingName)) {
         job.pendingTargets.push(thingName);
@@ -366,11 +371,13 @@ export class JobsEngine {
     }
   }
 
-  private safeResolve(target: string): readonly string[] {
+  private isTargeted(target: string, thingName: string): boolean {
     try {
-      return this.deps.resolveTarget(target);
+      return this.deps.isTargeted
+        ? this.deps.isTargeted(target, thingName)
+        : this.deps.resolveTarget(target).includes(thingName);
     } catch {
-      return [];
+      return false;
     }
   }
 

@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mqtt } from 'aws-iot-device-sdk-v2';
 import {
+  AddThingToThingGroupCommand,
   CreateJobCommand,
+  CreateThingGroupCommand,
   DescribeEndpointCommand,
   DescribeJobCommand,
   DescribeJobTemplateCommand,
   DescribeThingCommand,
   GetJobDocumentCommand,
+  ListJobExecutionsForJobCommand,
   ListJobsCommand,
   ListThingsInThingGroupCommand,
 } from '@aws-sdk/client-iot';
@@ -262,6 +265,35 @@ describe('IoT control plane', () => {
       await device.close();
     }
   }, 30_000);
+
+  it('a job for a parent group reaches the things of its child groups', async () => {
+    const iot = iotClient(t.cloud);
+    const parent = await iot.send(new CreateThingGroupCommand({ thingGroupName: 'region-eu' }));
+    await iot.send(
+      new CreateThingGroupCommand({ thingGroupName: 'site-berlin', parentGroupName: 'region-eu' }),
+    );
+    await iot.send(
+      new AddThingToThingGroupCommand({
+        thingGroupName: 'site-berlin',
+        thingName: alice.thingName,
+      }),
+    );
+    await iot.send(
+      new CreateJobCommand({ jobId: 'regional', targets: [parent.thingGroupArn!], document: '{}' }),
+    );
+    const listed = await iot.send(new ListJobExecutionsForJobCommand({ jobId: 'regional' }));
+    expect(listed.executionSummaries?.map(e => e.thingArn)).toEqual([thingArn(alice.thingName)]);
+    expect(
+      (
+        await iot.send(
+          new ListThingsInThingGroupCommand({ thingGroupName: 'region-eu', recursive: true }),
+        )
+      ).things,
+    ).toEqual([alice.thingName]);
+    expect(
+      (await iot.send(new ListThingsInThingGroupCommand({ thingGroupName: 'region-eu' }))).things,
+    ).toEqual([]);
+  });
 
   it('answers the registry calls the worker makes', async () => {
     const iot = iotClient(t.cloud);

@@ -61,6 +61,21 @@ describe('fleet index query syntax', () => {
     expect(names('shadow.reported.health.uptimeSeconds<=5')).toEqual(['b']);
   });
 
+  it("reads the worker's health-gate queries (quoted values with escapes, timestamp comparisons)", () => {
+    expect(
+      names(
+        '(thingGroupNames:canary OR thingGroupNames:fleet) AND shadow.reported.firmware.version:"1.4.0"',
+      ),
+    ).toEqual(['a', 'b']);
+    expect(
+      names(
+        'thingGroupNames:fleet AND shadow.reported.firmware.version:"1.4.0" AND shadow.reported.health.crashesSinceUpdate>0',
+      ),
+    ).toEqual(['b']);
+    expect(names('connectivity.connected:false AND connectivity.timestamp<2')).toEqual(['c']);
+    expect(names('attributes.serial:"A\\"B" OR thingName:"c"')).toEqual(['c']);
+  });
+
   it('refuses malformed queries with InvalidQueryException naming the position', () => {
     expect(() => parseIndexQuery('thingName:a AND')).toThrow(
       expect.objectContaining({ type: 'InvalidQueryException' }),
