@@ -2,7 +2,7 @@
  * `fleet local up`: runs the local cloud (see local/local-cloud.ts) in the foreground until
  * SIGINT/SIGTERM, then shuts down cleanly (connections closed, registry saved).
  */
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import type { Command } from 'commander';
 
 interface UpOptions {
@@ -70,7 +70,11 @@ export function registerLocalCommand(program: Command): void {
         return;
       }
       const c = cloud.config;
-      const rel = (p: string): string => relative(process.cwd(), p) || p;
+      // Paths below the working directory are shown relative to it; others stay absolute.
+      const rel = (p: string): string => {
+        const r = relative(process.cwd(), p);
+        return r && !r.startsWith('..') && !isAbsolute(r) ? r : p;
+      };
       console.log(`local cloud is up (environment ${options.env}, region ${c.region}, account ${c.accountId})`);
       console.log(`  MQTT/TLS     mqtts://${c.mqtt.host}:${c.mqtt.port}  (server name ${c.mqtt.serverName}, CA ${rel(c.mqtt.caFile)})`);
       console.log(`  provisioning template ${c.provisioningTemplate ?? '(none in the stack)'}`);
