@@ -1,0 +1,276 @@
+/**
+ * The whole platform on one machine, as `npm start`, the end-to-end test and the fleet benchmark
+ * run it: the local cloud, the worker in-process, a virtual fleet that provisions itself, thing
+ * groups per the plan's stages, a release of an image as version N+1, and a watch loop that ends
+ * when the rollout reached its end (or the time limit passed).
+ *
+ * Groups: the first `canaryCount` devices (5 % of the fleet, at least 2) go into the stack's
+ * `canary` group, the rest into `fleet` (`infra/ota-jobs.ts` names them `<prefix>-<stage>`). N is
+ * the newest version the devices run or the groups were last given (the worker refuses a version
+ * that is not newer, `worker/processors/build.ts`).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AddThingToThingGroupCommand, DescribeJobCommand, type JobProcessDetails } from '@aws-sdk/client-iot';
+import semver from 'semver';
+import { startLocalCloud } from '../../local/local-cloud';
+import type { LocalCloud } from '../../local/local-cloud-config';
+import { iotService } from '../../local/control-plane/iot-service';
+import { kmsService } from '../../local/kms/kms-service';
+import { s3Service } from '../../local/s3/s3-service';
+import { parseRolloutPlan } from '../../ota/rollout-plan/parse-rollout-plan';
+import type { RolloutPlan } from '../../ota/rollout-plan/rollout-plan-schema';
+import { EXPECTED_OUTCOME, type Behaviour, type BehaviourMix } from '../../sim/device-behaviour';
+import { loadSimTarget } from '../../sim/sim-target';
+import { VirtualFleet } from '../../sim/virtual-fleet';
+import type { DeviceStatus } from '../../sim/virtual-device';
+import { createAwsClients, type AwsClients } from '../../worker/clients/aws-clients';
+import { loadWorkerConfig } from '../../worker/config/load-worker-config';
+import { FleetQueues } from '../../worker/fleet-queues';
+import { startFleetWorker, type FleetWorker } from '../../worker/fleet-worker';
+import { createRootLogger } from '../../worker/logging/logger';
+import { ReleaseStore } from '../../worker/release/release-store';
+import type { RolloutEvent, RolloutRecord } from '../../worker/rollout/rollout-store';
+import { thingGroupName } from '../../worker/rollout/thing-groups';
+import { expectRollout, type RolloutExpectation } from './rollout-expectation';
+
+export interface FleetDemoOptions {
+  /** The local cloud's state dir (`.fleet/local`). */
+  readonly cloudStateDir: string;
+  /** The virtual devices' records (`.fleet/sim`). */
+  readonly simStateDir: string;
+  readonly devices: number;
+  readonly mix: BehaviourMix;
+  readonly seed: number;
+  readonly planFile: string;
+  readonly imageFile: string;
+  readonly redisUrl: string;
+  /** BullMQ key prefix. @defaultValue `fleet` (what `fleet rollout status` reads) */
+  readonly queuePrefix?: string;
+  /** Give up after this long. @defaultValue 120 s */
+  readonly timeoutMs?: number;
+  /** Devices booting at once. @defaultValue 32 */
+  readonly bootConcurrency?: number;
+  readonly onProgress?: (snapshot: DemoSnapshot) => void;
+}
+
+export interface StageProgress {
+  readonly name: string;
+  readonly state: string;
+  readonly jobId?: string;
+  readonly targets: number;
+  readonly queued: number;
+  readonly inProgress: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly rejected: number;
+  readonly timedOut: number;
+  readonly canceled: number;
+}
+
+export interface DemoSnapshot {
+  readonly phase: 'cloud' | 'booting' | 'releasing' | 'rolling-out' | 'done';
+  readonly elapsedMs: number;
+  readonly devices: number;
+  readonly provisioned: number;
+  readonly provisionedNow: number;
+  readonly online: number;
+  readonly version?: string;
+  readonly releaseId?: string;
+  readonly rollout?: RolloutRecord;
+  readonly stages: readonly StageProgress[];
+  readonly events: readonly RolloutEvent[];
+}
+
+export interface DemoResult {
+  readonly ok: boolean;
+  readonly problems: readonly string[];
+  readonly version: string;
+  readonly releaseId: string;
+  readonly expectation: RolloutExpectation;
+  readonly snapshot: DemoSnapshot;
+  readonly devices: readonly DeviceStatus[];
+  readonly timings: { readonly cloudMs: number; readonly bootMs: number; readonly rolloutMs: number; readonly totalMs: number };
+}
+
+/** A running demo: stop it (or leave it up with `--keep-running`). */
+export interface FleetDemo {
+  readonly cloud: LocalCloud;
+  readonly result: DemoResult;
+  stop(): Promise<void>;
+}
+
+const TERMINAL = (p: JobProcessDetails | undefined): number =>
+  (p?.numberOfSucceededThings ?? 0) + (p?.numberOfFailedThings ?? 0) + (p?.numberOfRejectedThings ?? 0) + (p?.numberOfTimedOutThings ?? 0) + (p?.numberOfCanceledThings ?? 0) + (p?.numberOfRemovedThings ?? 0);
+
+async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}
+
+/** N+1: one patch above the newest version the devices run or the plan's groups were given. */
+async function nextVersion(fleet: VirtualFleet, releases: ReleaseStore, groups: readonly string[]): Promise<string> {
+  const versions = fleet.statuses().map(s => s.version).filter(v => semver.valid(v));
+  for (const g of groups) {
+    const record = await releases.getGroupRecord(g);
+    if (record) versions.push(record.version);
+  }
+  const newest = versions.sort(semver.rcompare)[0] ?? '1.0.0';
+  return semver.inc(newest, 'patch')!;
+}
+
+export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo> {
+  const t0 = Date.now();
+  const planText = readFileSync(options.planFile, 'utf8');
+  const plan: RolloutPlan = parseRolloutPlan(planText);
+  const stop: (() => Promise<unknown>)[] = [];
+  const stopAll = async () => {
+    for (const s of stop.reverse()) await s().catch(() => undefined);
+  };
+  let snapshot: DemoSnapshot = { phase: 'cloud', elapsedMs: 0, devices: options.devices, provisioned: 0, provisionedNow: 0, online: 0, stages: [], events: [] };
+  const emit = (change: Partial<DemoSnapshot>) => {
+    snapshot = { ...snapshot, ...change, elapsedMs: Date.now() - t0 };
+    options.onProgress?.(snapshot);
+  };
+  try {
+    emit({});
+    // The jobs engine ticks every 200 ms (rollout pacing, timeouts) instead of every second.
+    const cloud = await startLocalCloud({ stateDir: options.cloudStateDir, env: 'dev', mqttPort: 0, services: [s3Service(), kmsService(), iotService({ tickMs: 200 })] });
+    stop.push(() => cloud.close());
+    const cloudMs = Date.now() - t0;
+
+    const config = loadWorkerConfig({
+      localStateDir: options.cloudStateDir,
+      environment: { ...process.env, REDIS_URL: options.redisUrl, FLEET_QUEUE_PREFIX: options.queuePrefix ?? 'fleet', FLEET_GATE_POLL_SECONDS: '0.5' },
+    });
+    const clients: AwsClients = createAwsClients(config);
+    stop.push(async () => clients.destroy());
+    const worker: FleetWorker = await startFleetWorker({ config, log: createRootLogger(process.env.FLEET_LOG_LEVEL ?? 'silent') });
+    stop.push(() => worker.close());
+    const queues = new FleetQueues(config);
+    stop.push(() => queues.close());
+
+    // The virtual fleet boots and provisions itself.
+    emit({ phase: 'booting' });
+    const target = await loadSimTarget({ localStateDir: options.cloudStateDir });
+    const fleet = new VirtualFleet({ target, stateDir: options.simStateDir, devices: options.devices, mix: options.mix, seed: options.seed, concurrency: options.bootConcurrency });
+    stop.push(() => fleet.close());
+    let booted = 0;
+    let provisionedNow = 0;
+    await fleet.start(status => {
+      booted += status.phase === 'error' ? 0 : 1;
+      provisionedNow += status.provisionedNow ? 1 : 0;
+      emit({ provisioned: booted, provisionedNow, online: booted });
+    });
+    const bootMs = Date.now() - t0 - cloudMs;
+    const boot = fleet.statuses();
+    const failedBoots = boot.filter(s => s.phase === 'error');
+    if (failedBoots.length > 0) throw new Error(`${failedBoots.length} devices did not boot, e.g. ${failedBoots[0].serial}: ${failedBoots[0].error}`);
+
+    // Thing groups for the plan's stages: canary first, the rest in fleet.
+    const canaryCount = Math.max(2, Math.round(options.devices * 0.05));
+    const members: Record<string, Behaviour[]> = { canary: [], fleet: [] };
+    const groupOf = (i: number) => (i < canaryCount ? 'canary' : 'fleet');
+    await inParallel(boot.map((s, i) => ({ s, i })), 16, async ({ s, i }) => {
+      await clients.iot.send(new AddThingToThingGroupCommand({ thingName: s.thingName!, thingGroupName: thingGroupName(config.thingGroupPrefix, groupOf(i)) }));
+    });
+    boot.forEach((s, i) => members[groupOf(i)].push(s.behaviour));
+    const expectation = expectRollout(plan, members);
+
+    // Release N+1.
+    emit({ phase: 'releasing' });
+    const releases = new ReleaseStore(clients.s3, config.firmwareBucket);
+    const groups = [...new Set(plan.stages.flatMap(s => s.targets.map(t => thingGroupName(config.thingGroupPrefix, t))))];
+    const version = await nextVersion(fleet, releases, groups);
+    const { releaseId } = await queues.submitRelease({ file: options.imageFile, version, planText });
+    emit({ phase: 'rolling-out', version, releaseId });
+    const rolloutStart = Date.now();
+
+    // Watch until the rollout reached its end.
+    const deadline = t0 + (options.timeoutMs ?? 120_000);
+    const problems: string[] = [];
+    const stageTargets = (name: string) => plan.stages.find(s => s.name === name)!.targets.reduce((a, t) => a + (members[t]?.length ?? 0), 0);
+    for (;;) {
+      const rollout = (await queues.rollouts.get(releaseId)) ?? undefined;
+      const events = rollout ? await queues.rollouts.events(releaseId) : [];
+      const stages: StageProgress[] = [];
+      for (const stage of plan.stages) {
+        const record = rollout?.stages[stage.name];
+        let details: JobProcessDetails | undefined;
+        let jobStatus: string | undefined;
+        if (record?.jobId) {
+          const job = (await clients.iot.send(new DescribeJobCommand({ jobId: record.jobId }))).job;
+          details = job?.jobProcessDetails;
+          jobStatus = job?.status;
+        }
+        stages.push({
+          name: stage.name,
+          state: jobStatus === 'CANCELED' ? 'canceled' : (record?.state ?? 'waiting'),
+          jobId: record?.jobId,
+          targets: stageTargets(stage.name),
+          queued: details?.numberOfQueuedThings ?? 0,
+          inProgress: details?.numberOfInProgressThings ?? 0,
+          succeeded: details?.numberOfSucceededThings ?? 0,
+          failed: details?.numberOfFailedThings ?? 0,
+          rejected: details?.numberOfRejectedThings ?? 0,
+          timedOut: details?.numberOfTimedOutThings ?? 0,
+          canceled: details?.numberOfCanceledThings ?? 0,
+        });
+        (stages[stages.length - 1] as { terminal?: number }).terminal = TERMINAL(details);
+      }
+      emit({ rollout, stages, events });
+      const settled = fleet.statuses().every(s => s.phase !== 'downloading' && s.phase !== 'rebooting');
+      const started = stages.filter(s => s.jobId);
+      const allStagesDone = started.length > 0 && started.every(s => s.state === 'canceled' || (s as { terminal?: number }).terminal === s.targets);
+      const ended = rollout?.state === 'aborted' || (rollout?.state === 'completed' && allStagesDone) || started.some(s => s.state === 'canceled');
+      if (ended && settled && (rollout?.state !== 'aborted' || allStagesDone || Date.now() - rolloutStart > 3000)) break;
+      if (Date.now() > deadline) {
+        problems.push(`time limit: the rollout did not reach its end within ${Math.round((options.timeoutMs ?? 120_000) / 1000)} s (state ${rollout?.state ?? 'not dispatched'})`);
+        break;
+      }
+      await new Promise(r => setTimeout(r, 250));
+    }
+    const rolloutMs = Date.now() - rolloutStart;
+    emit({ phase: 'done' });
+
+    // Compare with what the plan and the behaviours predict.
+    const actual = snapshot.rollout?.state;
+    if (actual !== expectation.state) problems.push(`rollout ended ${actual ?? 'nowhere'}, expected ${expectation.state} (${expectation.stages.map(s => `${s.stage}: ${s.end}`).join(', ')})`);
+    const devices = fleet.statuses();
+    const touched = new Set(snapshot.stages.filter(s => s.jobId).map(s => s.name));
+    // No device may run an image other than the one it left the factory with or the verified release.
+    const manifest = await releases.getManifest(releaseId);
+    devices.forEach((d, i) => {
+      if (d.runningSha256 !== 'factory' && d.version === version && d.runningSha256 !== manifest?.sha256)
+        problems.push(`${d.thingName} (${d.behaviour}) runs ${d.runningSha256}, not the released image ${manifest?.sha256}`);
+      if (d.version === version && !EXPECTED_OUTCOME[d.behaviour].updated)
+        problems.push(`${d.thingName} (${d.behaviour}) runs ${version} although that update should never have been installed`);
+      if (!touched.has(groupOf(i)) || expectation.state === 'aborted') return; // not (or not surely) offered the job
+      const want = EXPECTED_OUTCOME[d.behaviour];
+      const got = d.phase === 'succeeded' ? 'SUCCEEDED' : d.phase === 'failed' ? 'FAILED' : d.phase === 'rejected' ? 'REJECTED' : d.phase;
+      if (got !== want.status || d.reason !== want.reason || d.version !== (want.updated ? version : d.version))
+        problems.push(`${d.thingName} (${d.behaviour}) ended ${got}${d.reason ? ` ${d.reason}` : ''}${d.error ? ` (${d.error})` : ''}, expected ${want.status}${want.reason ? ` ${want.reason}` : ''}`);
+    });
+    const result: DemoResult = {
+      ok: problems.length === 0,
+      problems,
+      version,
+      releaseId,
+      expectation,
+      snapshot,
+      devices,
+      timings: { cloudMs, bootMs, rolloutMs, totalMs: Date.now() - t0 },
+    };
+    return { cloud, result, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** Where `npm start` keeps its state, relative to the repository. */
+export function defaultStateDirs(repoRoot: string): { cloud: string; sim: string } {
+  return { cloud: join(repoRoot, '.fleet/local'), sim: join(repoRoot, '.fleet/sim') };
+}
