@@ -19,8 +19,10 @@ export const toSeconds = (ms: number | undefined): number | undefined =>
 const wholeSeconds = (ms: number | undefined): number | undefined =>
   ms === undefined ? undefined : Math.floor(ms / 1000);
 
+/** Drops undefined fields in place (on the hot path of every execution: no copies). */
 function compact<T extends Record<string, unknown>>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  for (const key in o) if (o[key] === undefined) delete o[key];
+  return o;
 }
 
 /** MQTT `JobExecutionSummary`. */

@@ -31,7 +31,7 @@ function flag(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 const THINGS = flag('things', 1000);
-const ROUNDS = flag('rounds', 3);
+const ROUNDS = flag('rounds', 5);
 const CONCURRENCY = flag('concurrency', 48);
 const TARGET = 1000;
 
