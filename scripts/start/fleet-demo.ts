@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AddThingToThingGroupCommand, DescribeJobCommand, type JobProcessDetails } from '@aws-sdk/client-iot';
+import { AddThingToThingGroupCommand, DescribeJobCommand, RemoveThingFromThingGroupCommand, type JobProcessDetails } from '@aws-sdk/client-iot';
 import semver from 'semver';
 import { startLocalCloud } from '../../local/local-cloud';
 import type { LocalCloud } from '../../local/local-cloud-config';
@@ -174,6 +174,12 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo
     const members: Record<string, Behaviour[]> = { canary: [], fleet: [] };
     const groupOf = (i: number) => (i < canaryCount ? 'canary' : 'fleet');
     await inParallel(boot.map((s, i) => ({ s, i })), 16, async ({ s, i }) => {
+      // One stage group per device: a device kept from an earlier run with another --devices
+      // may sit in the other group (it would get both stages' jobs).
+      const other = groupOf(i) === 'canary' ? 'fleet' : 'canary';
+      await clients.iot
+        .send(new RemoveThingFromThingGroupCommand({ thingName: s.thingName!, thingGroupName: thingGroupName(config.thingGroupPrefix, other) }))
+        .catch(() => undefined);
       await clients.iot.send(new AddThingToThingGroupCommand({ thingName: s.thingName!, thingGroupName: thingGroupName(config.thingGroupPrefix, groupOf(i)) }));
     });
     boot.forEach((s, i) => members[groupOf(i)].push(s.behaviour));
@@ -207,7 +213,7 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo
         }
         stages.push({
           name: stage.name,
-          state: jobStatus === 'CANCELED' ? 'canceled' : (record?.state ?? 'waiting'),
+          state: jobStatus === 'CANCELED' ? 'canceled' : record?.state === 'started' && TERMINAL(details) === stageTargets(stage.name) ? 'finished' : (record?.state ?? 'waiting'),
           jobId: record?.jobId,
           targets: stageTargets(stage.name),
           queued: details?.numberOfQueuedThings ?? 0,
@@ -227,7 +233,7 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo
       const ended = rollout?.state === 'aborted' || (rollout?.state === 'completed' && allStagesDone) || started.some(s => s.state === 'canceled');
       if (ended && settled && (rollout?.state !== 'aborted' || allStagesDone || Date.now() - rolloutStart > 3000)) break;
       if (Date.now() > deadline) {
-        problems.push(`time limit: the rollout did not reach its end within ${Math.round((options.timeoutMs ?? 120_000) / 1000)} s (state ${rollout?.state ?? 'not dispatched'})`);
+        problems.push(`time limit: the rollout did not reach its end within ${Math.round((options.timeoutMs ?? 120_000) / 1000)} s (state ${rollout?.state ?? 'not dispatched'}; ${stages.map(s => `${s.name} ${s.state}: ${s.succeeded} succeeded, ${s.failed + s.rejected} failed, ${s.inProgress} in progress, ${s.queued} queued of ${s.targets}`).join('; ')}; devices ${JSON.stringify(fleet.countByPhase())})`);
         break;
       }
       await new Promise(r => setTimeout(r, 250));
@@ -236,7 +242,8 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo
     emit({ phase: 'done' });
 
     // Compare with what the plan and the behaviours predict.
-    const actual = snapshot.rollout?.state;
+    // A stage job the jobs engine canceled (abort criteria) stops the rollout as a gate would.
+    const actual = snapshot.stages.some(s => s.state === 'canceled') ? 'aborted' : snapshot.rollout?.state;
     if (actual !== expectation.state) problems.push(`rollout ended ${actual ?? 'nowhere'}, expected ${expectation.state} (${expectation.stages.map(s => `${s.stage}: ${s.end}`).join(', ')})`);
     const devices = fleet.statuses();
     const touched = new Set(snapshot.stages.filter(s => s.jobId).map(s => s.name));
