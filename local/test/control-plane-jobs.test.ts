@@ -2,15 +2,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mqtt } from 'aws-iot-device-sdk-v2';
 import {
   AddThingToThingGroupCommand,
+  CancelJobCommand,
+  CancelJobExecutionCommand,
   CreateJobCommand,
   CreateThingGroupCommand,
   DescribeEndpointCommand,
   DescribeJobCommand,
+  DescribeJobExecutionCommand,
   DescribeJobTemplateCommand,
   DescribeThingCommand,
+  DescribeThingGroupCommand,
   GetJobDocumentCommand,
   ListJobExecutionsForJobCommand,
   ListJobsCommand,
+  ListThingsCommand,
   ListThingsInThingGroupCommand,
 } from '@aws-sdk/client-iot';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -295,6 +300,83 @@ describe('IoT control plane', () => {
     ).toEqual([]);
   });
 
+  it('cancels one execution (IN_PROGRESS only with force) and a whole job with force', async () => {
+    const iot = iotClient(t.cloud);
+    const device = await JobsDevice.connect(t.cloud, alice);
+    try {
+      await iot.send(
+        new CreateJobCommand({
+          jobId: 'cancel-me',
+          targets: [thingArn(alice.thingName)],
+          document: '{}',
+        }),
+      );
+      for (;;) {
+        const started = await device.startNext();
+        const execution = 'accepted' in started ? started.accepted.execution : undefined;
+        if (!execution) throw new Error('no execution to start');
+        if (execution.jobId === 'cancel-me') break;
+        await device.update(execution.jobId!, { status: 'SUCCEEDED' as never });
+      }
+      expect(
+        await failure(
+          iot.send(
+            new CancelJobExecutionCommand({ jobId: 'cancel-me', thingName: alice.thingName }),
+          ),
+        ),
+      ).toMatchObject({ name: 'InvalidStateTransitionException', status: 409 });
+      expect(
+        await failure(
+          iot.send(
+            new CancelJobExecutionCommand({
+              jobId: 'cancel-me',
+              thingName: alice.thingName,
+              force: true,
+              expectedVersion: 1,
+            }),
+          ),
+        ),
+      ).toMatchObject({ name: 'VersionConflictException', status: 409 });
+      await iot.send(
+        new CancelJobExecutionCommand({
+          jobId: 'cancel-me',
+          thingName: alice.thingName,
+          force: true,
+        }),
+      );
+      const { execution } = await iot.send(
+        new DescribeJobExecutionCommand({ jobId: 'cancel-me', thingName: alice.thingName }),
+      );
+      expect(execution).toMatchObject({ status: 'CANCELED', forceCanceled: true });
+      expect(await device.update('cancel-me', { status: 'SUCCEEDED' as never })).toMatchObject({
+        rejected: { code: 'InvalidStateTransition' },
+      });
+      // Its only execution ended, so the job is COMPLETED: there is nothing left to cancel.
+      expect((await iot.send(new DescribeJobCommand({ jobId: 'cancel-me' }))).job?.status).toBe(
+        'COMPLETED',
+      );
+      expect(await failure(iot.send(new CancelJobCommand({ jobId: 'cancel-me' })))).toMatchObject({
+        name: 'InvalidRequestException',
+      });
+      await iot.send(
+        new CreateJobCommand({
+          jobId: 'cancel-later',
+          targets: [thingArn(alice.thingName)],
+          document: '{}',
+        }),
+      );
+      const canceled = await iot.send(
+        new CancelJobCommand({ jobId: 'cancel-later', force: true, comment: 'stop' }),
+      );
+      expect(canceled.jobId).toBe('cancel-later');
+      const { job } = await iot.send(new DescribeJobCommand({ jobId: 'cancel-later' }));
+      expect(job).toMatchObject({ status: 'CANCELED', comment: 'stop', forceCanceled: true });
+      expect(job?.jobProcessDetails?.numberOfCanceledThings).toBe(1);
+    } finally {
+      await device.close();
+    }
+  }, 30_000);
+
   it('answers the registry calls the worker makes', async () => {
     const iot = iotClient(t.cloud);
     const thing = await iot.send(new DescribeThingCommand({ thingName: alice.thingName }));
@@ -308,6 +390,16 @@ describe('IoT control plane', () => {
         new ListThingsInThingGroupCommand({ thingGroupName: 'esp32-fleet-dev-devices' }),
       ));
     expect(group && group.things).toContain(alice.thingName);
+    const listed = await iot.send(new ListThingsCommand({ maxResults: 1 }));
+    expect(listed.things).toHaveLength(1);
+    expect(listed.nextToken).toBeDefined();
+    const described = await iot.send(
+      new DescribeThingGroupCommand({ thingGroupName: 'esp32-fleet-dev-devices' }),
+    );
+    expect(described).toMatchObject({
+      thingGroupName: 'esp32-fleet-dev-devices',
+      status: 'ACTIVE',
+    });
     const endpoint = await iot.send(new DescribeEndpointCommand({ endpointType: 'iot:Jobs' }));
     expect(`https://${endpoint.endpointAddress}`).toBe(t.cloud.config.endpoints.iotJobsData);
   });

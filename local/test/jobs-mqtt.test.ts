@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mqtt } from 'aws-iot-device-sdk-v2';
+import { iotjobs, mqtt } from 'aws-iot-device-sdk-v2';
 import {
   AddThingToThingGroupCommand,
   CancelJobCommand,
@@ -225,6 +225,80 @@ describe('jobs over MQTT with the official clients', () => {
     const event = await eve.notifiedOf('always');
     expect(event.execution?.status).toBe('QUEUED');
     await iot.send(new CancelJobCommand({ jobId: 'always' }));
+  }, 30_000);
+
+  it('answers get, $next/get and refuses invalid requests with the documented codes', async () => {
+    const iot = iotClient(t.cloud);
+    const dave = await device('dave');
+    const thingName = devices.dave.thingName;
+    await iot.send(
+      new CreateJobCommand({
+        jobId: 'listing',
+        targets: [
+          `arn:aws:iot:${t.cloud.config.region}:${t.cloud.config.accountId}:thing/${thingName}`,
+        ],
+        document,
+      }),
+    );
+    await dave.notifiedOf('listing');
+    const pending = new Promise<iotjobs.model.GetPendingJobExecutionsResponse>(
+      resolve =>
+        void dave.jobs.subscribeToGetPendingJobExecutionsAccepted(
+          { thingName },
+          mqtt.QoS.AtLeastOnce,
+          (_e, r) => r && resolve(r),
+        ),
+    );
+    await new Promise(r => setTimeout(r, 100));
+    await dave.jobs.publishGetPendingJobExecutions(
+      { thingName, clientToken: 'list-1' },
+      mqtt.QoS.AtLeastOnce,
+    );
+    const listed = await pending;
+    expect(listed.clientToken).toBe('list-1');
+    expect(listed.queuedJobs?.map(j => j.jobId)).toContain('listing');
+    const described = new Promise<iotjobs.model.DescribeJobExecutionResponse>(
+      resolve =>
+        void dave.jobs.subscribeToDescribeJobExecutionAccepted(
+          { thingName, jobId: '$next' },
+          mqtt.QoS.AtLeastOnce,
+          (_e, r) => r && resolve(r),
+        ),
+    );
+    await new Promise(r => setTimeout(r, 100));
+    await dave.jobs.publishDescribeJobExecution(
+      { thingName, jobId: '$next', includeJobDocument: true },
+      mqtt.QoS.AtLeastOnce,
+    );
+    expect((await described).execution).toMatchObject({
+      status: 'QUEUED',
+      jobDocument: JSON.parse(document),
+    });
+    const tooMany = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v']));
+    expect(
+      await dave.update('listing', { status: 'IN_PROGRESS' as never, statusDetails: tooMany }),
+    ).toMatchObject({ rejected: { code: 'InvalidRequest' } });
+    expect(await dave.update('listing', { status: 'QUEUED' as never })).toMatchObject({
+      rejected: { code: 'InvalidRequest' },
+    });
+    expect(await dave.update('no-such-job', { status: 'SUCCEEDED' as never })).toMatchObject({
+      rejected: { code: 'ResourceNotFound' },
+    });
+    const bad = new Promise<iotjobs.model.RejectedErrorResponse>(
+      resolve =>
+        void dave.jobs.subscribeToUpdateJobExecutionRejected(
+          { thingName, jobId: 'listing' },
+          mqtt.QoS.AtLeastOnce,
+          (_e, r) => r && r.code === 'InvalidJson' && resolve(r),
+        ),
+    );
+    await new Promise(r => setTimeout(r, 100));
+    await dave.connection.publish(
+      `$aws/things/${thingName}/jobs/listing/update`,
+      '{not json',
+      mqtt.QoS.AtLeastOnce,
+    );
+    expect((await bad).code).toBe('InvalidJson');
   }, 30_000);
 
   it("a device can never read or update another thing's execution", async () => {
