@@ -83,7 +83,7 @@ async function main(): Promise<number> {
 Still running (Ctrl-C stops everything):
   local cloud   ${demo.cloud.configPath}  (MQTT ${c.mqtt.host}:${c.mqtt.port}, IoT ${c.endpoints.iot}, S3 ${c.endpoints.s3})
   Redis         ${redis.url}
-  try           REDIS_URL=${redis.url} npm run fleet -- rollout status ${demo.result.releaseId} --local .fleet/local`);
+  try           REDIS_URL=${redis.url} FLEET_QUEUE_PREFIX=${demo.result.queuePrefix} npm run fleet -- rollout status ${demo.result.releaseId} --local .fleet/local`);
     await new Promise<void>(resolve => process.once('SIGINT', () => resolve()));
   }
   await demo.stop();

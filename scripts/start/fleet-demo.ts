@@ -45,7 +45,11 @@ export interface FleetDemoOptions {
   readonly planFile: string;
   readonly imageFile: string;
   readonly redisUrl: string;
-  /** BullMQ key prefix. @defaultValue `fleet` (what `fleet rollout status` reads) */
+  /**
+   * BullMQ key prefix. @defaultValue `fleet-<access key id of this local cloud>`: the queues and
+   * rollout records belong to one local cloud's state (a wiped `.fleet/local` starts afresh, and
+   * never meets rollout records whose AWS jobs it no longer has)
+   */
   readonly queuePrefix?: string;
   /** Give up after this long. @defaultValue 120 s */
   readonly timeoutMs?: number;
@@ -84,6 +88,8 @@ export interface DemoSnapshot {
 
 export interface DemoResult {
   readonly ok: boolean;
+  /** BullMQ prefix the rollout lives under (`FLEET_QUEUE_PREFIX` for `fleet rollout status`). */
+  readonly queuePrefix: string;
   readonly problems: readonly string[];
   readonly version: string;
   readonly releaseId: string;
@@ -143,7 +149,7 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo
 
     const config = loadWorkerConfig({
       localStateDir: options.cloudStateDir,
-      environment: { ...process.env, REDIS_URL: options.redisUrl, FLEET_QUEUE_PREFIX: options.queuePrefix ?? 'fleet', FLEET_GATE_POLL_SECONDS: '0.5' },
+      environment: { ...process.env, REDIS_URL: options.redisUrl, FLEET_QUEUE_PREFIX: options.queuePrefix ?? `fleet-${cloud.config.credentials.accessKeyId.toLowerCase()}`, FLEET_GATE_POLL_SECONDS: '0.5' },
     });
     const clients: AwsClients = createAwsClients(config);
     stop.push(async () => clients.destroy());
@@ -262,6 +268,7 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo
     });
     const result: DemoResult = {
       ok: problems.length === 0,
+      queuePrefix: config.queuePrefix,
       problems,
       version,
       releaseId,

@@ -55,8 +55,11 @@ export class ProgressDisplay {
       this.drawn = lines.length;
       return;
     }
-    // Plain: print each line that was not printed before (ignoring the clock line).
+    // Plain: print each line that was not printed before (ignoring the clock line); device counts
+    // only every tenth of the fleet.
+    const step = Math.max(1, Math.ceil(s.devices / 10));
     for (const line of this.lines(s).slice(1)) {
+      if (line.startsWith('devices') && s.provisioned % step !== 0 && s.provisioned !== s.devices) continue;
       if (this.lastPlain.has(line)) continue;
       this.lastPlain.add(line);
       this.out.write(`${(s.elapsedMs / 1000).toFixed(1).padStart(6)} s  ${line.trim()}\n`);
