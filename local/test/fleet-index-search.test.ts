@@ -125,12 +125,31 @@ describe('fleet indexing', () => {
       { keyValue: 'false', count: 3 },
       { keyValue: 'true', count: 1 },
     ]);
-    // As on AWS, aggregations need a custom field: the stack indexes its own names, not these.
+    // The stack declares the shadow fields of docs/device-shadow.md as custom fields.
+    const versions = await iot.send(
+      new GetBucketsAggregationCommand({
+        queryString: 'thingName:*',
+        aggregationField: 'shadow.reported.firmware.version',
+        bucketsAggregationType: { termsAggregation: { maxBuckets: 5 } },
+      }),
+    );
+    expect(versions.buckets).toEqual([
+      { keyValue: '1.4.0', count: 3 },
+      { keyValue: '1.3.0', count: 1 },
+    ]);
+    const crashes = await iot.send(
+      new GetStatisticsCommand({
+        queryString: 'shadow.reported.firmware.version:1.4.0',
+        aggregationField: 'shadow.reported.health.crashesSinceUpdate',
+      }),
+    );
+    expect(crashes.statistics).toMatchObject({ count: 3, sum: 2, maximum: 2, minimum: 0 });
+    // As on AWS, aggregations need a managed or custom field.
     await expect(
       iot.send(
         new GetBucketsAggregationCommand({
           queryString: 'thingName:*',
-          aggregationField: 'shadow.reported.firmware.version',
+          aggregationField: 'shadow.reported.health.uptimeSeconds',
           bucketsAggregationType: { termsAggregation: { maxBuckets: 5 } },
         }),
       ),
