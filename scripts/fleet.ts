@@ -9,6 +9,7 @@ import { registerImageCommand } from './commands/image';
 import { registerLocalCommand } from './commands/local';
 import { registerReleaseCommand } from './commands/release';
 import { registerRolloutCommand } from './commands/rollout';
+import { registerSimCommand } from './commands/sim';
 import { registerWorkerCommand } from './commands/worker';
 
 const program = new Command()
@@ -23,6 +24,7 @@ registerImageCommand(program);
 registerLocalCommand(program);
 registerReleaseCommand(program);
 registerRolloutCommand(program);
+registerSimCommand(program);
 registerWorkerCommand(program);
 
 await program.parseAsync(process.argv);

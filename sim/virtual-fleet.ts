@@ -19,6 +19,8 @@ export interface VirtualFleetOptions {
   readonly concurrency?: number;
   readonly factoryVersion?: string;
   readonly slowBytesPerSecond?: number;
+  /** Called on every status change of any device (phases, download progress). */
+  readonly onChange?: (status: DeviceStatus) => void;
 }
 
 /** The serial of device `index` (0-based). */
@@ -35,7 +37,7 @@ export class VirtualFleet {
     const behaviours = assignBehaviours(options.devices, options.mix, options.seed);
     this.devices = behaviours.map(
       (behaviour: Behaviour, i) =>
-        new VirtualDevice({ serial: simSerial(i), behaviour, target: options.target, store: this.store, factoryVersion: options.factoryVersion, slowBytesPerSecond: options.slowBytesPerSecond }),
+        new VirtualDevice({ serial: simSerial(i), behaviour, target: options.target, store: this.store, factoryVersion: options.factoryVersion, slowBytesPerSecond: options.slowBytesPerSecond, onChange: options.onChange }),
     );
   }
 
