@@ -52,6 +52,8 @@ export interface LocalServiceContext {
   readonly dispatcher: ReservedTopicDispatcher;
   /** The running MQTT broker (services publish from the broker and follow connections). */
   readonly broker: IotBroker;
+  /** Endpoints of the services started so far (all of them once start-up is over). */
+  readonly endpoints: () => LocalCloudEndpoints;
   /** Server TLS credentials (CA-signed, for localhost/127.0.0.1/serverName) for HTTPS services. */
   readonly serverTls: { readonly keyPem: string; readonly certPem: string; readonly caCertPem: string };
   readonly log: LocalCloudLog;

@@ -147,6 +147,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
         ca,
         dispatcher,
         broker,
+        endpoints: () => endpoints,
         serverTls: { keyPem: server.keyPem, certPem: server.certPem, caCertPem: ca.caCertPem },
         log,
       });

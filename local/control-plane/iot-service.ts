@@ -7,7 +7,6 @@
  * `endpoints.iotJobsData` (HTTPS, mutual TLS with the device certificate).
  */
 import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { LocalService, LocalServiceContext } from '../local-cloud-config';
@@ -48,8 +47,8 @@ export interface IotServiceOptions {
   /** @defaultValue 0 */
   readonly jobsDataPort?: number;
   /**
-   * S3 endpoint that presigned URLs in job documents point to. @defaultValue `endpoints.s3` of
-   * `local-cloud.json` once the S3 service runs; otherwise the S3 URL the job document names
+   * S3 endpoint that presigned URLs in job documents point to. @defaultValue the local cloud's S3
+   * service (`endpoints.s3`) when it runs; otherwise the S3 URL the job document names
    */
   readonly s3Endpoint?: string;
   /** How often time-driven job work runs (rollout, timeouts, schedules). @defaultValue 1000 ms */
@@ -172,26 +171,26 @@ export function iotService(options: IotServiceOptions = {}): IotService {
       engineRef = engine;
 
       // Presigned URLs for job documents: the local S3 when it runs, else the URL the document names.
-      let s3Endpoint: string | null | undefined = options.s3Endpoint;
+      // (read at use: services started after this one, such as S3, are known by then).
+      const s3Clients = new Map<string, import('@aws-sdk/client-s3').S3Client>();
       const presign: PresignObjectUrl = async (objectUrl, expiresInSec) => {
-        if (s3Endpoint === undefined) {
-          const config = JSON.parse(
-            await readFile(join(ctx.stateDir, 'local-cloud.json'), 'utf8').catch(() => '{}'),
-          ) as { endpoints?: { s3?: string | null } };
-          s3Endpoint = config.endpoints?.s3 ?? null;
-        }
+        const s3Endpoint = options.s3Endpoint ?? ctx.endpoints().s3;
         const { bucket, key } = parseS3ObjectUrl(objectUrl);
         const [{ S3Client, GetObjectCommand }, { getSignedUrl }] = await Promise.all([
           import('@aws-sdk/client-s3'),
           import('@aws-sdk/s3-request-presigner'),
         ]);
         const endpoint = s3Endpoint ?? new URL(objectUrl).origin;
-        const client = new S3Client({
-          endpoint,
-          region: ctx.region,
-          credentials: ctx.credentials,
-          forcePathStyle: true,
-        });
+        let client = s3Clients.get(endpoint);
+        if (!client) {
+          client = new S3Client({
+            endpoint,
+            region: ctx.region,
+            credentials: ctx.credentials,
+            forcePathStyle: true,
+          });
+          s3Clients.set(endpoint, client);
+        }
         return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), {
           expiresIn: expiresInSec,
         });
