@@ -299,7 +299,21 @@ export function iotService(options: IotServiceOptions = {}): IotService {
         index,
         nowMs: now,
         publish,
-        publishRaw,
+        // HTTPS Publish to a shadow request topic reaches the shadow service, as on AWS
+        // (the broker itself only dispatches publishes made over MQTT).
+        async publishRaw(topic, payload, qos, retain) {
+          await publishRaw(topic, payload, qos, retain);
+          const routed = ctx.dispatcher.route(topic);
+          if (routed?.family.name !== 'shadow') return;
+          await routed.family.handle({
+            topic,
+            match: routed.match,
+            payload,
+            clientId: 'iotdata-publish',
+            certificateId: '',
+            reply: async () => {},
+          });
+        },
         documentFor,
         fetchDocumentSource,
         endpoints: {},

@@ -4,6 +4,7 @@ import { iotshadow, mqtt } from 'aws-iot-device-sdk-v2';
 import {
   GetThingShadowCommand,
   ListNamedShadowsForThingCommand,
+  PublishCommand,
   UpdateThingShadowCommand,
 } from '@aws-sdk/client-iot-data-plane';
 import { connectDevice, provisionDevice, waitForInterrupt } from './local-cloud-harness';
@@ -161,6 +162,24 @@ describe('device shadows', () => {
     await expect(
       data.send(new GetThingShadowCommand({ thingName: bob.thingName })),
     ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
+  it('takes a shadow update published over HTTPS to the update topic', async () => {
+    const data = iotDataClient(t.cloud);
+    await data.send(
+      new PublishCommand({
+        topic: `$aws/things/${alice.thingName}/shadow/name/via-publish/update`,
+        payload: Buffer.from(JSON.stringify({ state: { reported: { ok: true } } })),
+      }),
+    );
+    const doc = decode(
+      (
+        await data.send(
+          new GetThingShadowCommand({ thingName: alice.thingName, shadowName: 'via-publish' }),
+        )
+      ).payload,
+    );
+    expect(doc).toMatchObject({ version: 1, state: { reported: { ok: true } } });
   });
 
   it('keeps named shadows apart from the classic one', async () => {
