@@ -34,6 +34,7 @@ const program = new Command('npm start')
   .option('--plan <file>', 'rollout plan (plans/demo.json is canary-then-fleet without its hours of soak)', resolve(repoRoot, 'plans/demo.json'))
   .option('--image <file>', 'ESP32 app image to release', fixture)
   .option('--keep-running', 'leave the local cloud, worker and devices up afterwards and print how to reach them (Ctrl-C stops)', false)
+  .option('--firmware-devices <n>', "firmware fleet-device processes (the POSIX build) added to the fleet stage when firmware/build has one; 0 for none", (v: string) => (v === '0' ? 0 : positiveInt(v)), 2)
   .option('--timeout <seconds>', 'give up when the rollout has not ended after this long', positiveInt, 120)
   .addHelpText(
     'after',
@@ -47,16 +48,20 @@ Logs of the local cloud and worker: FLEET_LOG_LEVEL=info (they go to stdout betw
 
 async function main(): Promise<number> {
   program.parse();
-  const opts = program.opts<{ devices: number; mix: string; seed: number; plan: string; image: string; keepRunning: boolean; timeout: number }>();
+  const opts = program.opts<{ firmwareDevices: number; devices: number; mix: string; seed: number; plan: string; image: string; keepRunning: boolean; timeout: number }>();
   const mix = parseBehaviourMix(opts.mix);
   for (const [what, file] of [['--plan', opts.plan], ['--image', opts.image]] as const)
     if (!existsSync(file)) throw new Error(`${what}: ${file} does not exist`);
   const { ensureRedis } = await import('./start/ensure-redis');
   const { runFleetDemo, defaultStateDirs } = await import('./start/fleet-demo');
   const { ProgressDisplay, formatSummary } = await import('./start/progress-display');
+  const { fleetDeviceBinary } = await import('./start/firmware-devices');
   const redis = await ensureRedis(process.env.REDIS_URL);
   if (redis.started) console.log(`no Redis at 127.0.0.1:6379: started redis-server at ${redis.url} (stopped at the end)`);
   const dirs = defaultStateDirs(repoRoot);
+  const binary = fleetDeviceBinary(repoRoot);
+  if (opts.firmwareDevices > 0)
+    console.log(binary ? `adding ${opts.firmwareDevices} firmware fleet-device processes (${binary})` : 'no firmware host build (npm run test:firmware builds one): virtual devices only');
   const display = new ProgressDisplay();
   let demo;
   try {
@@ -70,6 +75,8 @@ async function main(): Promise<number> {
       imageFile: opts.image,
       redisUrl: redis.url,
       timeoutMs: opts.timeout * 1000,
+      fleetDeviceBinary: binary,
+      firmwareDevices: binary ? opts.firmwareDevices : 0,
       onProgress: s => display.update(s),
     });
   } catch (error) {

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AddThingToThingGroupCommand, DescribeJobCommand, RemoveThingFromThingGroupCommand, type JobProcessDetails } from '@aws-sdk/client-iot';
+import { AddThingToThingGroupCommand, DescribeJobCommand, DescribeJobExecutionCommand, RemoveThingFromThingGroupCommand, type JobProcessDetails } from '@aws-sdk/client-iot';
 import semver from 'semver';
 import { startLocalCloud } from '../../local/local-cloud';
 import type { LocalCloud } from '../../local/local-cloud-config';
@@ -56,6 +56,12 @@ export interface FleetDemoOptions {
   /** Devices booting at once. @defaultValue 32 */
   readonly bootConcurrency?: number;
   readonly onProgress?: (snapshot: DemoSnapshot) => void;
+  /** Firmware `fleet-device` processes to add to the fleet stage (needs `fleetDeviceBinary`). @defaultValue 0 */
+  readonly firmwareDevices?: number;
+  /** The `fleet-device` binary. */
+  readonly fleetDeviceBinary?: string;
+  /** Their state dirs. @defaultValue `<simStateDir>/../firmware` */
+  readonly firmwareStateDir?: string;
 }
 
 export interface StageProgress {
@@ -96,6 +102,8 @@ export interface DemoResult {
   readonly expectation: RolloutExpectation;
   readonly snapshot: DemoSnapshot;
   readonly devices: readonly DeviceStatus[];
+  /** The firmware's fleet-device processes and their job execution status in the fleet stage. */
+  readonly firmware: readonly { readonly thingName: string; readonly status: string }[];
   readonly timings: { readonly cloudMs: number; readonly bootMs: number; readonly rolloutMs: number; readonly totalMs: number };
 }
 
@@ -175,6 +183,24 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo
     const failedBoots = boot.filter(s => s.phase === 'error');
     if (failedBoots.length > 0) throw new Error(`${failedBoots.length} devices did not boot, e.g. ${failedBoots[0].serial}: ${failedBoots[0].error}`);
 
+    // The firmware's own POSIX build joins the fleet stage, when it was built.
+    let firmware: { thingNames: readonly string[] } = { thingNames: [] };
+    if ((options.firmwareDevices ?? 0) > 0 && options.fleetDeviceBinary) {
+      const { startFirmwareDevices } = await import('./firmware-devices');
+      const started = await startFirmwareDevices({
+        binary: options.fleetDeviceBinary,
+        cloud: cloud.config,
+        count: options.firmwareDevices!,
+        stateDir: options.firmwareStateDir ?? join(options.simStateDir, '../firmware'),
+        updatePublicKey: target.updatePublicKey,
+        thingNamePrefix: target.thingNamePrefix,
+      });
+      stop.push(() => started.stop());
+      firmware = started;
+      for (const thingName of started.thingNames)
+        await clients.iot.send(new AddThingToThingGroupCommand({ thingName, thingGroupName: thingGroupName(config.thingGroupPrefix, 'fleet') }));
+    }
+
     // Thing groups for the plan's stages: canary first, the rest in fleet.
     const canaryCount = Math.max(2, Math.round(options.devices * 0.05));
     const members: Record<string, Behaviour[]> = { canary: [], fleet: [] };
@@ -189,6 +215,7 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo
       await clients.iot.send(new AddThingToThingGroupCommand({ thingName: s.thingName!, thingGroupName: thingGroupName(config.thingGroupPrefix, groupOf(i)) }));
     });
     boot.forEach((s, i) => members[groupOf(i)].push(s.behaviour));
+    for (const _ of firmware.thingNames) members.fleet.push('healthy');
     const expectation = expectRollout(plan, members);
 
     // Release N+1.
@@ -266,7 +293,18 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo
       if (got !== want.status || d.reason !== want.reason || d.version !== (want.updated ? version : d.version))
         problems.push(`${d.thingName} (${d.behaviour}) ended ${got}${d.reason ? ` ${d.reason}` : ''}${d.error ? ` (${d.error})` : ''}, expected ${want.status}${want.reason ? ` ${want.reason}` : ''}`);
     });
+    const fleetJob = snapshot.stages.find(s => s.name === 'fleet')?.jobId;
+    const firmwareOutcomes = await Promise.all(
+      firmware.thingNames.map(async thingName => {
+        if (!fleetJob) return { thingName, status: 'no job' };
+        const out = await clients.iot.send(new DescribeJobExecutionCommand({ jobId: fleetJob, thingName })).catch((e: Error) => ({ execution: { status: e.name } }));
+        return { thingName, status: String(out.execution?.status) };
+      }),
+    );
+    if (expectation.state === 'completed')
+      for (const f of firmwareOutcomes) if (f.status !== 'SUCCEEDED') problems.push(`fleet-device ${f.thingName} ended ${f.status}, expected SUCCEEDED`);
     const result: DemoResult = {
+      firmware: firmwareOutcomes,
       ok: problems.length === 0,
       queuePrefix: config.queuePrefix,
       problems,

@@ -87,6 +87,7 @@ export function formatSummary(r: DemoResult): string {
   }
   for (const [name, b] of byBehaviour)
     out.push(`${name.padEnd(12)} ${String(b.n).padStart(7)}  ${String(b.updated).padStart(14)}  ${[...b.statuses].map(([k, v]) => `${v}× ${k}`).join(', ')}`);
+  if (r.firmware.length) out.push(`fleet-device ${String(r.firmware.length).padStart(7)}  (the firmware's POSIX build)  ${r.firmware.map(f => `${f.thingName} ${f.status}`).join(', ')}`);
   const t = r.timings;
   out.push('', `time: local cloud ${(t.cloudMs / 1000).toFixed(1)} s, devices online ${(t.bootMs / 1000).toFixed(1)} s, rollout ${(t.rolloutMs / 1000).toFixed(1)} s, total ${(t.totalMs / 1000).toFixed(1)} s`);
   out.push(r.ok ? 'OK: the rollout reached its expected end and every device ended as its behaviour predicts.' : `NOT OK:\n  ${r.problems.slice(0, 20).join('\n  ')}${r.problems.length > 20 ? `\n  … and ${r.problems.length - 20} more` : ''}`);
