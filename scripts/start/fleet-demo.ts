@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AddThingToThingGroupCommand, DescribeJobCommand, DescribeJobExecutionCommand, RemoveThingFromThingGroupCommand, type JobProcessDetails } from '@aws-sdk/client-iot';
+import { AddThingToThingGroupCommand, DescribeJobCommand, DescribeJobExecutionCommand, type JobProcessDetails } from '@aws-sdk/client-iot';
 import semver from 'semver';
 import { startLocalCloud } from '../../local/local-cloud';
 import type { LocalCloud } from '../../local/local-cloud-config';
@@ -197,23 +197,25 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo
       });
       stop.push(() => started.stop());
       firmware = started;
-      for (const thingName of started.thingNames)
-        await clients.iot.send(new AddThingToThingGroupCommand({ thingName, thingGroupName: thingGroupName(config.thingGroupPrefix, 'fleet') }));
     }
 
     // Thing groups for the plan's stages: canary first, the rest in fleet.
     const canaryCount = Math.max(2, Math.round(options.devices * 0.05));
     const members: Record<string, Behaviour[]> = { canary: [], fleet: [] };
     const groupOf = (i: number) => (i < canaryCount ? 'canary' : 'fleet');
+    // Start the stage groups empty: things of earlier runs (another --devices, firmware devices
+    // not started now) must not be targets. The local control plane does not serve
+    // RemoveThingFromThingGroup yet, so the membership is edited in the local cloud's registry.
+    const stageGroups = new Set(['canary', 'fleet'].map(g => thingGroupName(config.thingGroupPrefix, g)));
+    for (const thing of cloud.registry.listThings()) {
+      if (!thing.thingGroupNames.some(g => stageGroups.has(g))) continue;
+      cloud.registry.putThing({ thingName: thing.thingName, thingTypeName: thing.thingTypeName, attributes: thing.attributes, thingGroupNames: thing.thingGroupNames.filter(g => !stageGroups.has(g)) });
+    }
     await inParallel(boot.map((s, i) => ({ s, i })), 16, async ({ s, i }) => {
-      // One stage group per device: a device kept from an earlier run with another --devices
-      // may sit in the other group (it would get both stages' jobs).
-      const other = groupOf(i) === 'canary' ? 'fleet' : 'canary';
-      await clients.iot
-        .send(new RemoveThingFromThingGroupCommand({ thingName: s.thingName!, thingGroupName: thingGroupName(config.thingGroupPrefix, other) }))
-        .catch(() => undefined);
       await clients.iot.send(new AddThingToThingGroupCommand({ thingName: s.thingName!, thingGroupName: thingGroupName(config.thingGroupPrefix, groupOf(i)) }));
     });
+    for (const thingName of firmware.thingNames)
+      await clients.iot.send(new AddThingToThingGroupCommand({ thingName, thingGroupName: thingGroupName(config.thingGroupPrefix, 'fleet') }));
     boot.forEach((s, i) => members[groupOf(i)].push(s.behaviour));
     for (const _ of firmware.thingNames) members.fleet.push('healthy');
     const expectation = expectRollout(plan, members);
