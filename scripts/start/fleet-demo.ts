@@ -233,6 +233,7 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo
     const deadline = t0 + (options.timeoutMs ?? 120_000);
     const problems: string[] = [];
     const stageTargets = (name: string) => plan.stages.find(s => s.name === name)!.targets.reduce((a, t) => a + (members[t]?.length ?? 0), 0);
+    let canceledSince: number | undefined;
     for (;;) {
       const rollout = (await queues.rollouts.get(releaseId)) ?? undefined;
       const events = rollout ? await queues.rollouts.events(releaseId) : [];
@@ -265,8 +266,11 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo
       const settled = fleet.statuses().every(s => s.phase !== 'downloading' && s.phase !== 'rebooting');
       const started = stages.filter(s => s.jobId);
       const allStagesDone = started.length > 0 && started.every(s => s.state === 'canceled' || (s as { terminal?: number }).terminal === s.targets);
-      const ended = rollout?.state === 'aborted' || (rollout?.state === 'completed' && allStagesDone) || started.some(s => s.state === 'canceled');
-      if (ended && settled && (rollout?.state !== 'aborted' || allStagesDone || Date.now() - rolloutStart > 3000)) break;
+      // A stage job the engine canceled (abort criteria): the worker's gate records the abort at
+      // its next poll; give it 10 s (the rollout of the last, ungated stage stays "completed").
+      if (started.some(s => s.state === 'canceled')) canceledSince ??= Date.now();
+      const ended = rollout?.state === 'aborted' || (rollout?.state === 'completed' && allStagesDone) || (canceledSince !== undefined && Date.now() - canceledSince > 10_000);
+      if (ended && settled) break;
       if (Date.now() > deadline) {
         problems.push(`time limit: the rollout did not reach its end within ${Math.round((options.timeoutMs ?? 120_000) / 1000)} s (state ${rollout?.state ?? 'not dispatched'}; ${stages.map(s => `${s.name} ${s.state}: ${s.succeeded} succeeded, ${s.failed + s.rejected} failed, ${s.inProgress} in progress, ${s.queued} queued of ${s.targets}`).join('; ')}; devices ${JSON.stringify(fleet.countByPhase())})`);
         break;

@@ -84,7 +84,7 @@ describe('a virtual fleet rollout (20 devices)', () => {
     expect(fleetStage.succeeded + fleetStage.failed + fleetStage.rejected).toBe(DEVICES - CANARY);
   }, 60_000);
 
-  it('aborts at the canary gate when a canary device rolls back; the fleet stage is never created', async () => {
+  it('aborts at the canary stage when a canary device rolls back (abort criteria cancel the job, the gate records the abort); the fleet stage is never created', async () => {
     const { result } = await run(seedWhere(c => c.includes('broken')));
     expect(result.expectation.state).toBe('aborted');
     expect(result.snapshot.rollout?.state).toBe('aborted');
