@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import { releaseIdOf } from '../ota/release-manifest';
 import { parseRolloutPlan } from '../ota/rollout-plan/parse-rollout-plan';
 import type { WorkerConfig } from './config/worker-config';
-import { redisConnection } from './fleet-worker';
+import { redisConnection } from './redis-connection';
 import {
   DEFAULT_JOB_OPTIONS,
   jobIds,

@@ -9,7 +9,6 @@
  * progress to finish (`fleet worker` calls it on SIGTERM/SIGINT).
  */
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import { Redis } from 'ioredis';
 import { createAwsClients, type AwsClients } from './clients/aws-clients';
 import type { WorkerConfig } from './config/worker-config';
 import { moduleLogger, type Logger } from './logging/logger';
@@ -18,14 +17,10 @@ import { buildProcessor } from './processors/build';
 import { dispatchProcessor } from './processors/dispatch';
 import type { ProcessorContext } from './processors/processor-context';
 import { QUEUE_NAMES } from './queues';
+import { redisConnection } from './redis-connection';
 import { createSigners, type ReleaseSigners } from './release/create-signers';
 import { ReleaseStore } from './release/release-store';
 import { RolloutStore } from './rollout/rollout-store';
-
-/** Redis options every BullMQ connection of ours uses. */
-export function redisConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
-}
 
 export interface FleetWorkerOptions {
   readonly config: WorkerConfig;

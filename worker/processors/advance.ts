@@ -67,7 +67,7 @@ async function gate(ctx: ProcessorContext, job: Job, token?: string): Promise<Ad
     stage: stage.name,
   });
   const now = ctx.now();
-  const awsJob = await describeJob(ctx, stageRecord.jobId);
+  const awsJob = await describeJob(ctx.clients.iot, stageRecord.jobId);
   let result: GateResult;
   if (
     awsJob?.status === 'CANCELED' ||

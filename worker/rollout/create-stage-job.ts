@@ -4,7 +4,12 @@
  * reads the job with `DescribeJob` instead of creating another. One `CreateJob` call per stage,
  * whatever the size of its thing groups (targets are group ARNs; AWS fans out).
  */
-import { CreateJobCommand, DescribeJobCommand, type Job as IotJob } from '@aws-sdk/client-iot';
+import {
+  CreateJobCommand,
+  DescribeJobCommand,
+  type IoTClient,
+  type Job as IotJob,
+} from '@aws-sdk/client-iot';
 import { buildJobDocument } from '../../ota/job-document';
 import { s3ObjectUrl } from '../../ota/presigned-url-placeholder';
 import type { ReleaseManifest } from '../../ota/release-manifest';
@@ -27,11 +32,11 @@ export interface CreatedStageJob {
 
 /** DescribeJob, or null when AWS has no such job. */
 export async function describeJob(
-  ctx: Pick<ProcessorContext, 'clients'>,
+  iot: Pick<IoTClient, 'send'>,
   jobId: string,
 ): Promise<IotJob | null> {
   try {
-    const out = await ctx.clients.iot.send(new DescribeJobCommand({ jobId }));
+    const out = await iot.send(new DescribeJobCommand({ jobId }));
     return out.job ?? null;
   } catch (error) {
     if (awsErrorName(error) === 'ResourceNotFoundException') return null;
@@ -74,7 +79,7 @@ export async function createStageJob(
     if (awsErrorName(error) !== 'ResourceAlreadyExistsException')
       rethrowAws(`CreateJob ${jobId}`, error);
   }
-  const existing = await describeJob(ctx, jobId);
+  const existing = await describeJob(ctx.clients.iot, jobId);
   if (existing === null)
     throw new Error(
       `CreateJob ${jobId} said the job exists, but DescribeJob does not find it; retrying`,

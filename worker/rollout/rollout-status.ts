@@ -72,7 +72,7 @@ export async function rolloutStatus(
     let awsStatus: string | undefined;
     let counts: JobExecutionCounts | undefined;
     if (r?.jobId !== undefined && iot !== null) {
-      const job = await describeJob({ clients: { iot } as never }, r.jobId).catch(() => null);
+      const job = await describeJob(iot, r.jobId).catch(() => null);
       awsStatus = job?.status;
       counts = job ? countsFromJobProcessDetails(job.jobProcessDetails) : undefined;
     }

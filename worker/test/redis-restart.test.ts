@@ -48,6 +48,8 @@ describe('Redis restarted mid-rollout', () => {
       30_000,
     );
     expect([...env.iot.jobs.keys()].sort()).toEqual([`${releaseId}-canary`, `${releaseId}-fleet`]);
-    expect((await env.queues.rollouts.get(releaseId))?.state).toBe('completed');
+    await waitFor('the rollout completed', async () =>
+      (await env!.queues.rollouts.get(releaseId))?.state === 'completed' ? true : undefined,
+    );
   }, 90_000);
 });
