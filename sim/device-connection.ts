@@ -36,5 +36,8 @@ export function reply<T>(what: string, ms = 30_000): { promise: Promise<T>; reso
     resolve = v => (clearTimeout(timer), ok(v));
     reject = e => (clearTimeout(timer), fail(e));
   });
+  // A reply can time out while its caller still waits for the publish (a stalled broker): the
+  // caller sees the error when it awaits; it must not crash the process as an unhandled rejection.
+  promise.catch(() => undefined);
   return { promise, resolve, reject };
 }

@@ -86,6 +86,11 @@ async function main(): Promise<void> {
   const cloud = child(['scripts/fleet.ts', 'local', 'up', '--state-dir', cloudDir, '--mqtt-port', '0'], {});
   let worker: ChildProcess | undefined;
   let fleet: VirtualFleet | undefined;
+  // Even if this process dies of an uncaught error, its children must not outlive it.
+  process.on('exit', () => {
+    cloud.kill('SIGKILL');
+    worker?.kill('SIGKILL');
+  });
   try {
     const configFile = join(cloudDir, 'local-cloud.json');
     for (let i = 0; i < 600; i++) {
@@ -125,6 +130,7 @@ async function main(): Promise<void> {
       const c = fleet.countByPhase();
       if (c.succeeded + c.failed + c.error === DEVICES) break;
       if (Date.now() - r0 > 600_000) throw new Error(`rollout not done after 600 s: ${JSON.stringify(c)}`);
+      if (cloud.exitCode !== null || cloud.signalCode !== null) throw new Error(`the local cloud exited (${cloud.exitCode ?? cloud.signalCode}) during the rollout: ${JSON.stringify(c)}`);
       await sleep(100);
     }
     const rolloutSeconds = (Date.now() - r0) / 1000;
