@@ -63,6 +63,7 @@ export class VirtualDevice {
   private busy = false;
   private closed = false;
   private reconnects = 0;
+  private askRetries = 0;
   private readonly startedAt = Date.now();
 
   constructor(private readonly options: VirtualDeviceOptions) {
@@ -142,15 +143,24 @@ export class VirtualDevice {
   private async takeNextJob(): Promise<void> {
     if (this.busy || this.closed) return;
     this.busy = true;
+    let inJob = false;
     try {
       for (;;) {
         const execution = await this.startNext();
+        this.askRetries = 0;
         if (!execution?.jobId || this.closed) return;
+        inJob = true;
         await this.runJob(execution.jobId, execution.jobDocument);
+        inJob = false;
         if (this.closed) return;
       }
     } catch (error) {
-      if (!this.closed) this.set({ phase: 'error', error: (error as Error).message });
+      if (this.closed) return;
+      if (!inJob && ++this.askRetries <= 5) {
+        // Asking for the next job went unanswered (a busy broker): ask again later, as the
+        // firmware's jobs client does, with a growing, jittered delay.
+        setTimeout(() => void this.takeNextJob(), 1000 * this.askRetries + Math.random() * 1000).unref();
+      } else this.set({ phase: 'error', error: (error as Error).message });
     } finally {
       this.busy = false;
     }

@@ -121,6 +121,7 @@ async function main(): Promise<void> {
     const errors = fleet.statuses().filter(s => s.phase === 'error');
     if (errors.length) throw new Error(`${errors.length} devices failed to boot, e.g. ${errors[0].error}`);
     console.log(`provisioning: ${DEVICES} devices by claim (CSR) and online in ${provisionSeconds.toFixed(1)} s = ${(DEVICES / provisionSeconds).toFixed(1)} devices/s`);
+    console.log(`  simulator with ${DEVICES} devices online: RSS ${mb(process.memoryUsage().rss)}, peak so far ${mb(process.resourceUsage().maxRSS * 1024)}; local cloud peak ${mb(peakRss(cloud.pid!))}`);
 
     const plan = JSON.stringify({ name: 'bench', stages: [{ name: 'all', targets: ['devices'], targetSelection: 'SNAPSHOT', timeout: { inProgressTimeoutInMinutes: 60 } }] });
     const queues = new FleetQueues(loadWorkerConfig({ localStateDir: cloudDir, environment: { REDIS_URL, FLEET_QUEUE_PREFIX: prefix } }));
