@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdktf.out/', 'firmware/', 'console/dist/', '.fleet/', 'coverage/'] },
+  { ignores: ['node_modules/', 'cdktf.out/', '.gen/', 'firmware/', 'console/dist/', '.fleet/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

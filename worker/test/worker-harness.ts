@@ -129,7 +129,9 @@ export async function waitForJob(
   const end = Date.now() + timeoutMs;
   for (;;) {
     const job = await queue.getJob(jobId);
-    if (job && states.includes(await job.getState())) return job;
+    // Read the job again once its state matches: the first read may predate the move to that
+    // state (a failed job's `failedReason` is written in the same step as the state).
+    if (job && states.includes(await job.getState())) return (await queue.getJob(jobId)) ?? job;
     if (Date.now() > end)
       throw new Error(
         `job ${jobId} did not reach ${states.join('/')} within ${timeoutMs} ms (state ${job ? await job.getState() : 'missing'})`,
