@@ -7,7 +7,7 @@ import { statementsOf } from '../rules/policy-json';
 import {
   policyOf,
   resourceNamed,
-  resourcesOfType,
+  only,
   synthesizeAll,
   type StackJson,
   type SynthesizedStacks,
@@ -20,12 +20,6 @@ beforeAll(() => {
 afterAll(() => synth.cleanup());
 
 const envs = environmentNames();
-
-function only(stack: StackJson, type: string) {
-  const found = resourcesOfType(stack, type);
-  expect(found, type).toHaveLength(1);
-  return found[0];
-}
 
 describe.each(envs)('fleet provisioning in %s', name => {
   const env = parseEnvironment(name);

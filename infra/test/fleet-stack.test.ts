@@ -8,6 +8,7 @@ import {
   resolveAccountReferences,
   resourceNamed,
   resourcesOfType,
+  only,
   synthesizeAll,
   type StackJson,
   type SynthesizedStacks,
@@ -20,12 +21,6 @@ beforeAll(() => {
 afterAll(() => synth.cleanup());
 
 const envs = environmentNames();
-
-function only(stack: StackJson, type: string) {
-  const found = resourcesOfType(stack, type);
-  expect(found, type).toHaveLength(1);
-  return found[0];
-}
 
 /** Every string value in the JSON, with its path. */
 function* strings(value: unknown, path = ''): Generator<[string, string]> {

@@ -9,6 +9,7 @@ import {
   resourceNamed,
   resourcesOfType,
   SAMPLE_ACCOUNT,
+  only,
   synthesizeAll,
   type StackJson,
   type SynthesizedStacks,
@@ -21,12 +22,6 @@ beforeAll(() => {
 afterAll(() => synth.cleanup());
 
 const envs = environmentNames();
-
-function only(stack: StackJson, type: string) {
-  const found = resourcesOfType(stack, type);
-  expect(found, type).toHaveLength(1);
-  return found[0];
-}
 
 describe.each(envs)('OTA, custom domain and worker access in %s', name => {
   const env = parseEnvironment(name);

@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { synthEnvironments, type SynthResult } from '../synth';
 import { parsePolicyText, type ParsedPolicy } from '../rules/policy-json';
 import { resourcesOf, type SynthesizedResource } from '../rules/rule';
@@ -89,4 +90,11 @@ export function resolveAccountReferences(text: string): string {
       /\$\{data\.aws_caller_identity\.[A-Za-z0-9_]+\.account_id\}/g,
       SAMPLE_ACCOUNT.accountId,
     );
+}
+
+/** The single resource of `type` in `stack` (fails the test when there are none or several). */
+export function only(stack: StackJson, type: string) {
+  const found = resourcesOfType(stack, type);
+  expect(found, type).toHaveLength(1);
+  return found[0];
 }
