@@ -12,6 +12,7 @@ import { Aedes, type Client } from 'aedes';
 import type { Registry } from '../registry/registry';
 import { effectiveKeepalive, MAX_SUBSCRIPTIONS_PER_SUBSCRIBE, topicMatchesFilter } from './broker-limits';
 import { peerCertificateId } from './connection-identity';
+import { guardQueueDrain } from './guard-queue-drain';
 import { createPolicyHooks, identityOf, refuseSubscription, type BrokerLog } from './policy-hooks';
 import type { ReservedTopicDispatcher } from './reserved-topics';
 
@@ -54,6 +55,8 @@ export async function startIotBroker(options: IotBrokerOptions): Promise<IotBrok
     // aedes' own level cap is a safety net; AWS's 7-slash limit is checked in the hooks.
     maxTopicLevels: 64,
   });
+  // Bursts of publishes (a job notifying thousands of things) must not recurse through aedes' queue.
+  guardQueueDrain(aedes);
   for (const retained of registry.listRetained()) {
     await (aedes as unknown as { persistence: { storeRetained(p: unknown): Promise<void> } }).persistence.storeRetained({ cmd: 'publish', topic: retained.topic, payload: retained.payload, qos: retained.qos as 0 | 1, retain: true, dup: false } as never);
   }
