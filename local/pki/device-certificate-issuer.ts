@@ -6,7 +6,7 @@
  * (the key types AWS IoT accepts, https://docs.aws.amazon.com/iot/latest/developerguide/x509-client-certs.html).
  */
 import { createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
-import { children, decodeOid, encode, oid, positiveInteger, readElement, seq, utcTime } from './der';
+import { children, decodeOid, encode, oid, positiveInteger, readElement, seq, utcTime, type DerElement } from './der';
 
 /** Signature algorithm OIDs a CSR may use, with their hash. */
 const CSR_SIGNATURES: Record<string, string> = {
@@ -42,6 +42,38 @@ function pemBody(pem: string, label: string): Buffer {
   return Buffer.from(match[1].replace(/\s+/g, ''), 'base64');
 }
 
+const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+/** Named-curve OID → JWK curve name and coordinate length, for the EC keys AWS IoT accepts. */
+const EC_CURVES: Record<string, { crv: string; size: number }> = {
+  '1.2.840.10045.3.1.7': { crv: 'P-256', size: 32 },
+  '1.3.132.0.34': { crv: 'P-384', size: 48 },
+};
+/** Keys made by {@link ecPublicKeyOf} (their curve is known to be P-256 or P-384). */
+const EC_JWK_CURVES = new WeakSet<KeyObject>();
+
+/**
+ * The public key of an SPKI holding an uncompressed P-256/P-384 point, imported from its
+ * coordinates (JWK); undefined for any other key, which then goes through the generic SPKI import.
+ * Measured on Node 20 (OpenSSL 3): JWK import ~90 µs against ~160 µs for SPKI DER plus ~55 µs for
+ * `asymmetricKeyDetails`, about a third of the CSR path. OpenSSL checks the point is on the curve
+ * either way (an off-curve JWK is refused with "Invalid JWK EC key").
+ */
+function ecPublicKeyOf(der: Buffer, spki: DerElement): KeyObject | undefined {
+  const [algorithm, bits] = children(der, spki);
+  if (algorithm?.tag !== 0x30 || bits?.tag !== 0x03) return undefined;
+  const [algorithmOid, curveOid] = children(der, algorithm);
+  if (algorithmOid?.tag !== 0x06 || curveOid?.tag !== 0x06 || decodeOid(der, algorithmOid) !== EC_PUBLIC_KEY) return undefined;
+  const curve = EC_CURVES[decodeOid(der, curveOid)];
+  // BIT STRING content: unused-bits count 0, then 0x04 || X || Y (SEC 1 §2.3.3, uncompressed).
+  const point = der.subarray(bits.contentStart, bits.end);
+  if (!curve || point.length !== 2 + 2 * curve.size || point[0] !== 0 || point[1] !== 0x04) return undefined;
+  const x = point.subarray(2, 2 + curve.size).toString('base64url');
+  const y = point.subarray(2 + curve.size).toString('base64url');
+  const key = createPublicKey({ key: { kty: 'EC', crv: curve.crv, x, y }, format: 'jwk' });
+  EC_JWK_CURVES.add(key);
+  return key;
+}
+
 /** Parses and verifies a PEM CSR; returns its SubjectPublicKeyInfo DER. */
 export function verifiedCsrPublicKey(csrPem: string): Buffer {
   const der = pemBody(csrPem, 'CERTIFICATE REQUEST');
@@ -61,13 +93,15 @@ export function verifiedCsrPublicKey(csrPem: string): Buffer {
   const spkiDer = der.subarray(spki.start, spki.end);
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
+    key = ecPublicKeyOf(der, spki) ?? createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
   } catch (error) {
     throw new CsrError(`certificateSigningRequest public key cannot be read: ${(error as Error).message}`);
   }
-  const details = key.asymmetricKeyDetails ?? {};
-  const keyOk = (key.asymmetricKeyType === 'rsa' && (details.modulusLength ?? 0) >= 2048) || (key.asymmetricKeyType === 'ec' && ['prime256v1', 'secp384r1'].includes(details.namedCurve ?? ''));
-  if (!keyOk) throw new CsrError(`certificateSigningRequest key must be RSA (2048 bits or more) or EC P-256/P-384, got ${key.asymmetricKeyType} ${details.namedCurve ?? details.modulusLength ?? ''}`);
+  if (!EC_JWK_CURVES.has(key)) {
+    const details = key.asymmetricKeyDetails ?? {};
+    const keyOk = (key.asymmetricKeyType === 'rsa' && (details.modulusLength ?? 0) >= 2048) || (key.asymmetricKeyType === 'ec' && ['prime256v1', 'secp384r1'].includes(details.namedCurve ?? ''));
+    if (!keyOk) throw new CsrError(`certificateSigningRequest key must be RSA (2048 bits or more) or EC P-256/P-384, got ${key.asymmetricKeyType} ${details.namedCurve ?? details.modulusLength ?? ''}`);
+  }
   // The BIT STRING content starts with the unused-bits count (0).
   const signatureBytes = der.subarray(signature.contentStart + 1, signature.end);
   if (!verify(hash, der.subarray(info.start, info.end), key, signatureBytes)) throw new CsrError('certificateSigningRequest signature does not verify with its own public key');

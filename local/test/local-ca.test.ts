@@ -52,6 +52,23 @@ describe('local CA', () => {
     await expect(ca.signCsr('-----BEGIN CERTIFICATE REQUEST-----\nMAMCAQA=\n-----END CERTIFICATE REQUEST-----')).rejects.toThrow(/not a PKCS#10 request/);
   });
 
+  it('accepts EC P-256 and P-384 CSR keys, refuses P-521 and points off the curve', async () => {
+    const ca = await loadOrCreateLocalCa(tempStateDir());
+    const ecCsr = async (namedCurve: string): Promise<string> => {
+      const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+      return (await Pkcs10CertificateRequestGenerator.create({ name: 'CN=ec', keys: keys as never, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as never })).toString('pem');
+    };
+    const p384 = await ca.signCsr(await ecCsr('P-384'));
+    expect(new X509Certificate(p384.certificatePem).publicKey.asymmetricKeyDetails?.namedCurve).toBe('secp384r1');
+    await expect(ca.signCsr(await ecCsr('P-521'))).rejects.toThrow(/EC P-256\/P-384, got ec secp521r1/);
+    // Change the public point's last byte (Y): the point leaves the curve and the key cannot be read.
+    const der = Buffer.from((await ecCsr('P-256')).replace(/-----[^-]+-----|\s/g, ''), 'base64');
+    const point = der.indexOf(Buffer.from([0x03, 0x42, 0x00, 0x04])) + 4;
+    der[point + 63] ^= 0x01;
+    const offCurve = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
+    await expect(ca.signCsr(offCurve)).rejects.toThrow(/public key cannot be read/);
+  });
+
   it('makes RSA-2048 keys returned as PKCS#1 for CreateKeysAndCertificate', async () => {
     const ca = await loadOrCreateLocalCa(tempStateDir());
     const issued = await ca.createKeysAndCertificate();
