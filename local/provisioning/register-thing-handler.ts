@@ -65,8 +65,29 @@ function mergedThing(existing: ThingRecord | undefined, want: NonNullable<Provis
   };
 }
 
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
 /** `$aws/provisioning-templates/<name>/provision/json` */
 export function registerThingFamily({ registry, tokens, runHook }: Deps): ReservedTopicFamily {
+  // Template bodies change rarely (CreateProvisioningTemplate/Update) and every device's
+  // RegisterThing reads the same one: parse each body text once. Frozen, so the pure evaluator
+  // cannot change what the next request sees.
+  const parsedBodies = new Map<string, unknown>();
+  const parsedBody = (text: string): unknown => {
+    let body = parsedBodies.get(text);
+    if (body === undefined) {
+      if (parsedBodies.size >= 16) parsedBodies.clear();
+      body = deepFreeze(JSON.parse(text));
+      parsedBodies.set(text, body);
+    }
+    return body;
+  };
   return {
     name: 'register-thing',
     pattern: /^\$aws\/provisioning-templates\/([^/]+)\/provision\/json$/,
@@ -119,7 +140,7 @@ export function registerThingFamily({ registry, tokens, runHook }: Deps): Reserv
 
         let plan: ProvisioningPlan;
         try {
-          plan = evaluateProvisioningTemplate({ body: JSON.parse(template.templateBody), parameters, certificateId: certificate.certificateId });
+          plan = evaluateProvisioningTemplate({ body: parsedBody(template.templateBody), parameters, certificateId: certificate.certificateId });
         } catch (error) {
           if (error instanceof TemplateError) return await reject(rejections.invalidParameters(error.message));
           throw error;
