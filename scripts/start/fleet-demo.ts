@@ -18,6 +18,7 @@ import type { LocalCloud } from '../../local/local-cloud-config';
 import { iotService } from '../../local/control-plane/iot-service';
 import { kmsService } from '../../local/kms/kms-service';
 import { s3Service } from '../../local/s3/s3-service';
+import { countsFromJobProcessDetails, type JobExecutionCounts } from '../../ota/rollout-plan/evaluate-gate';
 import { parseRolloutPlan } from '../../ota/rollout-plan/parse-rollout-plan';
 import type { RolloutPlan } from '../../ota/rollout-plan/rollout-plan-schema';
 import { EXPECTED_OUTCOME, type Behaviour, type BehaviourMix } from '../../sim/device-behaviour';
@@ -64,18 +65,14 @@ export interface FleetDemoOptions {
   readonly firmwareStateDir?: string;
 }
 
-export interface StageProgress {
+/** A stage's job as DescribeJob counts it (`ota/`'s counts), with its place in the demo. */
+export interface StageProgress extends JobExecutionCounts {
   readonly name: string;
   readonly state: string;
   readonly jobId?: string;
   readonly targets: number;
-  readonly queued: number;
-  readonly inProgress: number;
-  readonly succeeded: number;
-  readonly failed: number;
-  readonly rejected: number;
-  readonly timedOut: number;
-  readonly canceled: number;
+  /** Executions in a terminal state (succeeded, failed, rejected, timed out, canceled, removed). */
+  readonly terminal: number;
 }
 
 export interface DemoSnapshot {
@@ -114,8 +111,8 @@ export interface FleetDemo {
   stop(): Promise<void>;
 }
 
-const TERMINAL = (p: JobProcessDetails | undefined): number =>
-  (p?.numberOfSucceededThings ?? 0) + (p?.numberOfFailedThings ?? 0) + (p?.numberOfRejectedThings ?? 0) + (p?.numberOfTimedOutThings ?? 0) + (p?.numberOfCanceledThings ?? 0) + (p?.numberOfRemovedThings ?? 0);
+const terminalCount = (c: JobExecutionCounts): number =>
+  c.succeeded + c.failed + c.rejected + c.timedOut + c.canceled + c.removed;
 
 async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -247,25 +244,22 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo
           details = job?.jobProcessDetails;
           jobStatus = job?.status;
         }
+        const counts = countsFromJobProcessDetails(details);
+        const terminal = terminalCount(counts);
+        const targets = stageTargets(stage.name);
         stages.push({
+          ...counts,
           name: stage.name,
-          state: jobStatus === 'CANCELED' ? 'canceled' : record?.state === 'started' && TERMINAL(details) === stageTargets(stage.name) ? 'finished' : (record?.state ?? 'waiting'),
+          state: jobStatus === 'CANCELED' ? 'canceled' : record?.state === 'started' && terminal === targets ? 'finished' : (record?.state ?? 'waiting'),
           jobId: record?.jobId,
-          targets: stageTargets(stage.name),
-          queued: details?.numberOfQueuedThings ?? 0,
-          inProgress: details?.numberOfInProgressThings ?? 0,
-          succeeded: details?.numberOfSucceededThings ?? 0,
-          failed: details?.numberOfFailedThings ?? 0,
-          rejected: details?.numberOfRejectedThings ?? 0,
-          timedOut: details?.numberOfTimedOutThings ?? 0,
-          canceled: details?.numberOfCanceledThings ?? 0,
+          targets,
+          terminal,
         });
-        (stages[stages.length - 1] as { terminal?: number }).terminal = TERMINAL(details);
       }
       emit({ rollout, stages, events });
       const settled = fleet.statuses().every(s => s.phase !== 'downloading' && s.phase !== 'rebooting');
       const started = stages.filter(s => s.jobId);
-      const allStagesDone = started.length > 0 && started.every(s => s.state === 'canceled' || (s as { terminal?: number }).terminal === s.targets);
+      const allStagesDone = started.length > 0 && started.every(s => s.state === 'canceled' || s.terminal === s.targets);
       // A stage job the engine canceled (abort criteria): the worker's gate records the abort at
       // its next poll; give it 10 s (the rollout of the last, ungated stage stays "completed").
       if (started.some(s => s.state === 'canceled')) canceledSince ??= Date.now();
