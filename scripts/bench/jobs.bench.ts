@@ -15,155 +15,37 @@
  * transport's share of one execution.
  * Target (issue 6): ≥ 1,000 executions/s on this machine.
  */
-import { spawn } from 'node:child_process';
-import { webcrypto } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import 'reflect-metadata';
-import { Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
-import { iot, iotidentity, mqtt } from 'aws-iot-device-sdk-v2';
+import { join } from 'node:path';
+import { iotidentity, mqtt } from 'aws-iot-device-sdk-v2';
 import { CreateJobCommand, DescribeJobCommand, IoTClient } from '@aws-sdk/client-iot';
+import {
+  connectDevice,
+  cpuSeconds,
+  deferred,
+  deviceKey,
+  flag,
+  pool,
+  startCloudProcess,
+  type BenchCloudConfig,
+} from './support/local-cloud-load';
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
 const THINGS = flag('things', 1000);
 const ROUNDS = flag('rounds', 5);
 const CONCURRENCY = flag('concurrency', 48);
 const TARGET = 1000;
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const stateDir = mkdtempSync(join(tmpdir(), 'bench-jobs-'));
-
-interface Config {
-  region: string;
-  accountId: string;
-  credentials: { accessKeyId: string; secretAccessKey: string };
-  mqtt: { port: number; caFile: string };
-  endpoints: { iot: string };
-  claim: { certFile: string; keyFile: string };
-  provisioningTemplate: string;
-}
-
-async function startServer(): Promise<{ pid: number; config: Config; stop(): Promise<void> }> {
-  // BENCH_SERVER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the server.
-  const child = spawn(
-    process.execPath,
-    [
-      ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
-      '--import',
-      'tsx',
-      join(root, 'scripts', 'fleet.ts'),
-      'local',
-      'up',
-      '--state-dir',
-      stateDir,
-      '--mqtt-port',
-      '0',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let err = '';
-  child.stderr.on('data', d => (err += d));
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', d => {
-      out += d;
-      if (out.includes('Press Ctrl-C')) resolve();
-    });
-    child.on('exit', code => reject(new Error(`fleet local up exited with ${code}: ${err}`)));
-  });
-  return {
-    pid: child.pid!,
-    config: JSON.parse(readFileSync(join(stateDir, 'local-cloud.json'), 'utf8')) as Config,
-    stop: () =>
-      new Promise(resolve => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-const client = new mqtt.MqttClient();
-const baseConfigs = new Map<string, mqtt.MqttConnectionConfig>();
-async function connect(
-  config: Config,
-  certPem: string,
-  keyPem: string,
-  clientId: string,
-): Promise<mqtt.MqttClientConnection> {
-  let base = baseConfigs.get(certPem);
-  if (!base) {
-    base = iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder(certPem, keyPem)
-      .with_certificate_authority(readFileSync(config.mqtt.caFile, 'utf8'))
-      .with_endpoint('localhost')
-      .with_port(config.mqtt.port)
-      .with_clean_session(true)
-      .with_keep_alive_seconds(1200)
-      .with_ping_timeout_ms(30_000)
-      .with_protocol_operation_timeout_ms(60_000)
-      .build();
-    baseConfigs.set(certPem, base);
-  }
-  const conn = client.new_connection({ ...base, client_id: clientId });
-  conn.on('error', () => {});
-  await conn.connect();
-  return conn;
-}
-
-async function pool<T>(
-  count: number,
-  concurrency: number,
-  task: (i: number) => Promise<T>,
-): Promise<T[]> {
-  const out: T[] = new Array(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      while (next < count) {
-        const i = next++;
-        out[i] = await task(i);
-      }
-    }),
-  );
-  return out;
-}
-
-function deferred<T>(): { promise: Promise<T>; done(v: T): void; fail(e: unknown): void } {
-  let done!: (v: T) => void;
-  let fail!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => ((done = res), (fail = rej)));
-  return { promise, done, fail };
-}
 
 /** Fleet provisioning over the CSR path, as a device does on first boot. */
 async function provision(
-  config: Config,
+  config: BenchCloudConfig,
   claim: { cert: string; key: string },
   serial: string,
 ): Promise<{ thingName: string; certPem: string; keyPem: string }> {
-  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
-    'sign',
-    'verify',
-  ])) as webcrypto.CryptoKeyPair;
-  const csr = await Pkcs10CertificateRequestGenerator.create({
-    name: 'CN=device',
-    keys: keys as never,
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as never,
-  });
-  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString(
-    'base64',
-  );
-  const keyPem = `-----BEGIN PRIVATE KEY-----\n${der.match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
-  const conn = await connect(config, claim.cert, claim.key, `esp32-dev-bench-${serial}`);
+  const { keyPem, csrPem } = await deviceKey();
+  const conn = await connectDevice(config, claim.cert, claim.key, `esp32-dev-bench-${serial}`, 60_000);
   const identity = new iotidentity.IotIdentityClient(conn);
   const created = deferred<iotidentity.model.CreateCertificateFromCsrResponse>();
   const registered = deferred<iotidentity.model.RegisterThingResponse>();
@@ -187,7 +69,7 @@ async function provision(
     ),
   ]);
   await identity.publishCreateCertificateFromCsr(
-    { certificateSigningRequest: csr.toString('pem') },
+    { certificateSigningRequest: csrPem },
     mqtt.QoS.AtLeastOnce,
   );
   const cert = await created.promise;
@@ -213,11 +95,11 @@ interface BenchDevice {
 }
 
 async function deviceLoop(
-  config: Config,
+  config: BenchCloudConfig,
   identity: { thingName: string; certPem: string; keyPem: string },
 ): Promise<BenchDevice> {
   const t = identity.thingName;
-  const connection = await connect(config, identity.certPem, identity.keyPem, t);
+  const connection = await connectDevice(config, identity.certPem, identity.keyPem, t, 60_000);
   const device: BenchDevice = { thingName: t, connection, echo: undefined, succeeded: undefined };
   const decode = (payload: ArrayBuffer): { execution?: { jobId: string; versionNumber: number } } =>
     JSON.parse(Buffer.from(payload).toString('utf8'));
@@ -258,7 +140,7 @@ async function deviceLoop(
 }
 
 const verdict = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
-const server = await startServer();
+const server = await startCloudProcess(stateDir);
 try {
   const config = server.config;
   const claim = {

@@ -22,130 +22,46 @@
  *    is printed as such.
  * Targets (issue 5): ≥ 500 provisionings/s; ≤ 1 GB RSS for 10,000 connections.
  */
-import { spawn } from 'node:child_process';
-import { webcrypto } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import 'reflect-metadata';
-import { Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
-import { iot, iotidentity, mqtt } from 'aws-iot-device-sdk-v2';
+import { join } from 'node:path';
+import { iotidentity, mqtt } from 'aws-iot-device-sdk-v2';
 import { loadOrCreateLocalCa } from '../../local/pki/local-ca';
 import { evaluatePolicies } from '../../local/policy/evaluate-policies';
 import { parsePolicyDocument } from '../../local/policy/policy-document';
+import {
+  connectDevice,
+  cpuSeconds,
+  deferred,
+  deviceKey,
+  flag,
+  pool,
+  rssMb,
+  startCloudProcess,
+  type BenchCloudConfig,
+} from './support/local-cloud-load';
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
 const CONCURRENCY = flag('concurrency', 48);
 const CONNECTIONS = flag('connections', 2000);
 const DEVICES = flag('devices', 3000);
 const BASELINE_CONNECTS = flag('baseline', 400);
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const stateDir = mkdtempSync(join(tmpdir(), 'bench-provision-'));
-
-interface Config {
-  mqtt: { port: number; caFile: string };
-  claim: { certFile: string; keyFile: string };
-  provisioningTemplate: string;
-}
-
-async function startServer(): Promise<{ pid: number; config: Config; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', join(root, 'scripts', 'fleet.ts'), 'local', 'up', '--state-dir', stateDir, '--mqtt-port', '0', '--no-services'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  child.stderr.on('data', d => (err += d));
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', d => {
-      out += d;
-      if (out.includes('Press Ctrl-C')) resolve();
-    });
-    child.on('exit', code => reject(new Error(`fleet local up exited with ${code}: ${err}`)));
-  });
-  const config = JSON.parse(readFileSync(join(stateDir, 'local-cloud.json'), 'utf8')) as Config;
-  return {
-    pid: child.pid!,
-    config,
-    stop: () =>
-      new Promise(resolve => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, clock ticks of 1/100 s
-}
-
-const client = new mqtt.MqttClient();
-
-/**
- * Building an aws-crt TLS context costs ~8 ms of CPU (key and CA parsing), so the load generator
- * builds one per credential and reuses it for every connection with that credential; each
- * connection still makes its own TLS session (full handshake with client certificate).
- */
-const baseConfigs = new Map<string, mqtt.MqttConnectionConfig>();
-
-async function connect(config: Config, certPem: string, keyPem: string, clientId: string): Promise<mqtt.MqttClientConnection> {
-  let base = baseConfigs.get(certPem);
-  if (!base) {
-    base = iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder(certPem, keyPem)
-      .with_certificate_authority(readFileSync(config.mqtt.caFile, 'utf8'))
-      .with_endpoint('localhost')
-      .with_port(config.mqtt.port)
-      .with_clean_session(true)
-      .with_keep_alive_seconds(1200)
-      .with_ping_timeout_ms(30_000)
-      .with_protocol_operation_timeout_ms(30_000)
-      .build();
-    baseConfigs.set(certPem, base);
-  }
-  const conn = client.new_connection({ ...base, client_id: clientId });
-  conn.on('error', () => {});
-  await conn.connect();
-  return conn;
-}
-
-async function deviceKey(): Promise<{ keyPem: string; csrPem: string }> {
-  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const csr = await Pkcs10CertificateRequestGenerator.create({ name: 'CN=device', keys: keys as never, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as never });
-  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
-  return { keyPem: `-----BEGIN PRIVATE KEY-----\n${der.match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`, csrPem: csr.toString('pem') };
-}
 
 const phases = { connect: [] as number[], subscribe: [] as number[], createFromCsr: [] as number[], registerThing: [] as number[], disconnect: [] as number[] };
 
-function reply<T>(): { promise: Promise<T>; done(v: T): void; fail(e: unknown): void } {
-  let done!: (v: T) => void;
-  let fail!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => ((done = res), (fail = rej)));
-  return { promise, done, fail };
-}
-
-async function provisionOne(config: Config, claim: { cert: string; key: string }, serial: string, key: { keyPem: string; csrPem: string }) {
+async function provisionOne(config: BenchCloudConfig, claim: { cert: string; key: string }, serial: string, key: { keyPem: string; csrPem: string }) {
   let t = performance.now();
   const lap = (list: number[]): void => {
     const now = performance.now();
     list.push(now - t);
     t = now;
   };
-  const conn = await connect(config, claim.cert, claim.key, `esp32-dev-bench-${serial}`);
+  const conn = await connectDevice(config, claim.cert, claim.key, `esp32-dev-bench-${serial}`);
   lap(phases.connect);
   const identity = new iotidentity.IotIdentityClient(conn);
-  const csr = reply<iotidentity.model.CreateCertificateFromCsrResponse>();
-  const reg = reply<iotidentity.model.RegisterThingResponse>();
+  const csr = deferred<iotidentity.model.CreateCertificateFromCsrResponse>();
+  const reg = deferred<iotidentity.model.RegisterThingResponse>();
   const templateName = config.provisioningTemplate;
   await Promise.all([
     identity.subscribeToCreateCertificateFromCsrAccepted({}, mqtt.QoS.AtLeastOnce, (_e, r) => r && csr.done(r)),
@@ -165,20 +81,6 @@ async function provisionOne(config: Config, claim: { cert: string; key: string }
   if (!thing.thingName) throw new Error('RegisterThing accepted without a thingName');
 }
 
-async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = new Array(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      while (next < count) {
-        const i = next++;
-        out[i] = await task(i);
-      }
-    }),
-  );
-  return out;
-}
-
 function stats(list: number[]): string {
   const sorted = [...list].sort((a, b) => a - b);
   const mean = list.reduce((a, b) => a + b, 0) / list.length;
@@ -187,7 +89,7 @@ function stats(list: number[]): string {
 
 const verdict = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
 
-const server = await startServer();
+const server = await startCloudProcess(stateDir, ['--no-services']);
 try {
   const config = server.config;
   const claim = { cert: readFileSync(config.claim.certFile, 'utf8'), key: readFileSync(config.claim.keyFile, 'utf8') };
@@ -197,7 +99,7 @@ try {
 
   // 1. baseline: TLS + MQTT connect/disconnect with the claim certificate
   let started = performance.now();
-  await pool(BASELINE_CONNECTS, CONCURRENCY, async i => (await connect(config, claim.cert, claim.key, `esp32-dev-baseline-${i}`)).disconnect());
+  await pool(BASELINE_CONNECTS, CONCURRENCY, async i => (await connectDevice(config, claim.cert, claim.key, `esp32-dev-baseline-${i}`)).disconnect());
   const connectRate = BASELINE_CONNECTS / ((performance.now() - started) / 1000);
 
   // 2. provisioning over the CSR path
@@ -221,9 +123,10 @@ try {
 
   // In-process cost of the local cloud's own per-device work (no TLS, no MQTT), for the breakdown.
   const ca = await loadOrCreateLocalCa(stateDir);
+  const signSamples = Math.min(300, keys.length);
   let t0 = performance.now();
-  for (let i = 0; i < 300; i++) await ca.signCsr(keys[i].csrPem);
-  const signMs = (performance.now() - t0) / 300;
+  for (let i = 0; i < signSamples; i++) await ca.signCsr(keys[i].csrPem);
+  const signMs = (performance.now() - t0) / signSamples;
   const tfPolicies = JSON.parse(readFileSync(join(stateDir, 'cdktf.out', 'stacks', 'dev', 'cdk.tf.json'), 'utf8')).resource.aws_iot_policy as Record<string, { name: string }>;
   const policyNames = Object.values(tfPolicies).map(p => p.name);
   // The stack's policies as the running local cloud stored them (snapshot + journal, read only).
@@ -243,9 +146,9 @@ try {
   console.log(`  → the rest of the local cloud's CPU per device is connection set-up: TLS handshake with client certificate, reading the peer certificate, aedes CONNECT/SUBSCRIBE/DISCONNECT handling and GC`);
 
   // 3. idle connections
-  // Idle connections use the claim credential (one client TLS context; see connect()); on the
+  // Idle connections use the claim credential (one client TLS context; see connectDevice()); on the
   // server each is its own TLS session and MQTT client, as a thing's would be.
-  const connected = await pool(CONNECTIONS, 64, i => connect(config, claim.cert, claim.key, `esp32-dev-idle-${i}`));
+  const connected = await pool(CONNECTIONS, 64, i => connectDevice(config, claim.cert, claim.key, `esp32-dev-idle-${i}`));
   await new Promise(r => setTimeout(r, 2000));
   const busyRss = rssMb(server.pid);
   const perConnectionKb = ((busyRss - idleRss) * 1024) / CONNECTIONS;
