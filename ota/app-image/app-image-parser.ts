@@ -330,10 +330,9 @@ export class AppImageParser {
     if (truncation) problems.push(truncation);
     let app: AppImageInfo['app'] = null;
     if (this.header) {
-      const seg0 = this.segments[0];
-      const descBytes = seg0
-        ? this.desc.subarray(0, Math.min(seg0.length, APP_DESC_SIZE))
-        : new Uint8Array(0);
+      // The descriptor bytes segment 0 delivered, even when the file ends inside segment 0: a
+      // truncated application is reported as truncated, not as "not an application".
+      const descBytes = this.desc.subarray(0, this.descFill);
       const decoded = decodeAppDescriptor(descBytes, this.header.segmentCount);
       if ('code' in decoded) problems.push(decoded);
       else app = decoded;

@@ -259,6 +259,12 @@ describe('validation of damaged copies', () => {
     }
   });
 
+  it('reports an application cut inside segment 0 as truncated, still with its descriptor', () => {
+    const info = both(app().subarray(0, 1000));
+    expect(codes(info)).toEqual(['segment-past-end']);
+    expect(info.app).toMatchObject({ projectName: 'app-template', version: '1cd5752' });
+  });
+
   it('reports a checksum mismatch at the checksum byte', () => {
     const bytes = app();
     bytes[0x30_000] ^= 0x01; // a data byte of segment 3
