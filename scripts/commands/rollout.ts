@@ -93,29 +93,18 @@ export function registerRolloutCommand(program: Command): void {
     cmd.action(
       async (id: string, options: { reason?: string; cancelQueued?: boolean; wait: boolean }) => {
         const { queues } = await open({}, cmd, false);
+        const { runOperatorAction } = await import('../../worker/rollout/operator-action');
         let code = 0;
         try {
-          const job = await queues.operator(name, id, {
+          const outcome = await runOperatorAction(queues, name, id, {
             reason: options.reason,
             cancelQueued: options.cancelQueued,
+            wait: options.wait,
           });
-          if (options.wait) {
-            for (;;) {
-              const state = await job.getState();
-              const fresh = await queues.queues.advance.getJob(job.id!);
-              if (state === 'completed') {
-                console.log(
-                  `rollout ${id}: ${(fresh?.returnvalue as { decision?: string })?.decision ?? name}`,
-                );
-                break;
-              }
-              if (state === 'failed') {
-                console.error(`rollout ${name}: ${fresh?.failedReason}`);
-                code = 1;
-                break;
-              }
-              await new Promise(r => setTimeout(r, 200));
-            }
+          if (outcome.state === 'completed') console.log(`rollout ${id}: ${outcome.decision}`);
+          else if (outcome.state === 'failed') {
+            console.error(`rollout ${name}: ${outcome.reason}`);
+            code = 1;
           } else console.log(`rollout ${id}: ${name} queued`);
         } catch (error) {
           console.error(`rollout ${name}: ${(error as Error).message}`);
