@@ -6,7 +6,9 @@
  * - Open descriptors, reused across GETs: opening and closing a file per ranged GET was a sixth
  *   of the endpoint's CPU time (profiled with 100 clients).
  * - Recently read ranges, up to a byte budget: during a rollout many devices fetch the same
- *   ranges of the same release, so one read serves them all (and spares the allocation).
+ *   ranges of the same release, so one read serves them all (and spares the allocation). Reads of
+ *   the same range that arrive while it is being read wait for that read instead of starting
+ *   their own: thousands of devices notified at once ask for the same image within milliseconds.
  */
 import { close, open, read } from 'node:fs';
 import { promisify } from 'node:util';
@@ -24,6 +26,7 @@ interface Entry {
 export class OpenFileCache {
   private readonly entries = new Map<string, Entry>();
   private readonly ranges = new Map<string, Buffer>();
+  private readonly reading = new Map<string, Promise<Buffer>>();
   private rangeBytes = 0;
 
   /**
@@ -35,6 +38,11 @@ export class OpenFileCache {
     private readonly maxRangeBytes = 32 * 1024 * 1024,
   ) {}
 
+  /** True when reads of `length` bytes are kept and shared (one buffer for every reader). */
+  shares(length: number): boolean {
+    return length <= this.maxRangeBytes / 8;
+  }
+
   /** `length` bytes at `position` of `path` (shared, read-only: do not modify the buffer). */
   async read(path: string, position: number, length: number): Promise<Buffer> {
     const key = `${path}\n${position}\n${length}`;
@@ -44,8 +52,18 @@ export class OpenFileCache {
       this.ranges.set(key, hit);
       return hit;
     }
-    const buffer = await this.readFile(path, position, length);
-    if (length <= this.maxRangeBytes / 8 && this.entries.has(path)) {
+    if (!this.shares(length)) return this.readFile(path, position, length);
+    const inFlight = this.reading.get(key);
+    if (inFlight) return inFlight;
+    const reading = this.readFile(path, position, length);
+    this.reading.set(key, reading);
+    let buffer: Buffer;
+    try {
+      buffer = await reading;
+    } finally {
+      this.reading.delete(key);
+    }
+    if (this.entries.has(path)) {
       this.ranges.set(key, buffer);
       this.rangeBytes += length;
       for (const [oldKey, old] of this.ranges) {
