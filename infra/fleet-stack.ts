@@ -18,6 +18,7 @@ import {
 import type { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { AccountContext } from './account-context';
+import { ConsoleAccess } from './console-access';
 import { CustomDomain } from './custom-domain';
 import { DeviceIdentity } from './device-identity';
 import type { Environment } from './environment-schema';
@@ -152,6 +153,14 @@ export class FleetStack extends TerraformStack {
       ota,
       thingNamePrefix: env.thingNamePrefix,
     });
+    const consoleAccess = new ConsoleAccess(this, 'ConsoleAccess', {
+      account,
+      roleName: `${prefix}-console`,
+      policyName: `${prefix}-console`,
+      clientIdPrefix: `${prefix}-console-`,
+      thingNamePrefix: env.thingNamePrefix,
+      telemetryTopicPrefix: env.telemetryTopicPrefix,
+    });
 
     const outputs: Record<string, string | Record<string, string> | readonly string[]> = {
       iot_endpoint: domain.dataEndpoint,
@@ -166,6 +175,9 @@ export class FleetStack extends TerraformStack {
       stage_group_arns: ota.stageGroupArns,
       job_template_ids: ota.jobTemplates.templateIds,
       worker_role_arn: worker.roleArn,
+      console_role_arn: consoleAccess.roleArn,
+      console_policy_name: consoleAccess.policyName,
+      console_client_id_prefix: consoleAccess.clientIdPrefix,
     };
     for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
   }

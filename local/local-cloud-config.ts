@@ -19,6 +19,22 @@ export interface LocalCloudConfig {
   readonly endpoints: LocalCloudEndpoints;
   readonly claim: { readonly certFile: string; readonly keyFile: string } | null;
   readonly provisioningTemplate: string | null;
+  /**
+   * The operator console's own identity (issue 11): a credential pair made once per state dir,
+   * governed on the MQTT WebSocket endpoint by the console IoT policy the stack declares
+   * (`policyName`) for the console's IAM role (`roleArn`). Null when the stack declares none.
+   * The top-level `credentials` are the account's admin pair (full access, like an IAM admin).
+   */
+  readonly console: LocalConsoleIdentity | null;
+}
+
+/** The `console` field of `local-cloud.json`. */
+export interface LocalConsoleIdentity {
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** The IoT policy evaluated for connections signed with these credentials. */
+  readonly policyName: string;
+  /** The IAM role the console assumes on AWS; locally the principal the credentials stand for. */
+  readonly roleArn: string;
 }
 
 /** HTTP(S) endpoints of the local services; null until the service that serves it exists. */
@@ -27,6 +43,11 @@ export interface LocalCloudEndpoints {
   readonly iotJobsData: string | null;
   readonly s3: string | null;
   readonly kms: string | null;
+  /**
+   * MQTT over WebSockets with SigV4-signed URLs (`wss://localhost:<port>/mqtt`; the same port
+   * also takes plain `ws://` from loopback). Sign URLs with service `iotdevicegateway`.
+   */
+  readonly mqttWebSocket: string | null;
 }
 
 /** The logger the local cloud writes to (a pino logger fits). */
@@ -87,6 +108,11 @@ export interface StartLocalCloudOptions {
   readonly tfJsonPath?: string;
   /** MQTT port; 0 picks a free one. @defaultValue 8883 (1883 is left to Mosquitto) */
   readonly mqttPort?: number;
+  /**
+   * Port of MQTT over WebSockets (wss, and ws from loopback); 0 picks a free one.
+   * @defaultValue 8443, or 0 when `mqttPort` is 0
+   */
+  readonly webSocketPort?: number;
   /** @defaultValue `127.0.0.1` — the local cloud never listens on other interfaces */
   readonly host?: string;
   /** @defaultValue `000000000000` */

@@ -2,7 +2,8 @@
  * `startLocalCloud`: the AWS side of the platform on one machine. On start it
  * 1. prepares the state dir: CA (first start), credentials (once per state dir), claim key + CSR;
  * 2. synthesizes the environment with the local claim CSR (or reads `tfJsonPath`) and applies it;
- * 3. starts the MQTT broker with the fleet provisioning topics, then the plugged-in services;
+ * 3. starts the MQTT broker with the fleet provisioning topics, the MQTT-over-WebSocket listener
+ *    (SigV4-signed URLs; admin and console credentials), then the plugged-in services;
  * 4. writes `<stateDir>/local-cloud.json` (atomically) for clients to discover it.
  * `close()` stops everything and compacts the registry, so state survives restarts.
  */
@@ -10,8 +11,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startIotBroker } from './broker/iot-broker';
+import { startMqttWebSocketListener, type MqttWebSocketListener } from './broker/mqtt-websocket-listener';
+import { webSocketSigners } from './broker/websocket-signers';
 import { ReservedTopicDispatcher } from './broker/reserved-topics';
-import type { LocalCloud, LocalCloudConfig, LocalCloudEndpoints, LocalCloudLog, RunningLocalService, StartLocalCloudOptions } from './local-cloud-config';
+import type { LocalCloud, LocalCloudConfig, LocalCloudEndpoints, LocalCloudLog, LocalConsoleIdentity, RunningLocalService, StartLocalCloudOptions } from './local-cloud-config';
 import { loadOrCreateLocalCa } from './pki/local-ca';
 import { createCertificateFromCsrFamily, createKeysAndCertificateFamily } from './provisioning/certificate-handlers';
 import { OwnershipTokens } from './provisioning/ownership-tokens';
@@ -30,9 +33,15 @@ export const LOCAL_CLOUD_FILE = 'local-cloud.json';
 
 const silentLog: LocalCloudLog = { info() {}, warn() {}, debug() {}, error() {} };
 
-/** Credentials are made once per state dir (AWS-shaped: `AKIA` + 16, and 40 characters). */
-async function loadOrCreateCredentials(stateDir: string): Promise<LocalCloudConfig['credentials']> {
-  const file = join(stateDir, 'credentials.json');
+/** Default port of MQTT over WebSockets (AWS serves it on 443; 8443 needs no privileges). */
+export const DEFAULT_WEBSOCKET_PORT = 8443;
+
+/**
+ * Credentials are made once per state dir (AWS-shaped: `AKIA` + 16, and 40 characters):
+ * `credentials.json` (admin) and `console-credentials.json` (the console's identity).
+ */
+async function loadOrCreateCredentials(stateDir: string, fileName = 'credentials.json'): Promise<LocalCloudConfig['credentials']> {
+  const file = join(stateDir, fileName);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalCloudConfig['credentials'];
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   const accessKeyId = 'AKIA' + [...randomBytes(16)].map(b => alphabet[b % 32]).join('');
@@ -79,11 +88,13 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
   const running: RunningLocalService[] = [];
   let sweeper: NodeJS.Timeout | undefined;
   let broker: Awaited<ReturnType<typeof startIotBroker>> | undefined;
+  let webSocket: MqttWebSocketListener | undefined;
 
   const closeAll = async (): Promise<void> => {
     clearInterval(sweeper);
     for (const service of running.reverse()) await service.close();
     running.length = 0;
+    await webSocket?.close();
     await broker?.close();
     registry.close();
   };
@@ -134,7 +145,40 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
       log,
     });
 
-    let endpoints: LocalCloudEndpoints = { iot: null, iotJobsData: null, s3: null, kms: null };
+    // The console's identity: the stack's console IoT policy, attached to the console role's ARN
+    // (tagged by infra/console-access.ts), and a credential pair made once per state dir.
+    const { CONSOLE_ACCESS_TAG } = await import('../infra/console-access');
+    const tagged = (type: string) =>
+      applied.blocks.find(b => b.type === type && (b.config.tags as Record<string, unknown> | undefined)?.[CONSOLE_ACCESS_TAG.key] === CONSOLE_ACCESS_TAG.value);
+    const consolePolicy = tagged('aws_iot_policy');
+    const consoleRole = tagged('aws_iam_role');
+    let consoleIdentity: LocalConsoleIdentity | null = null;
+    if (consolePolicy && consoleRole) {
+      const policyName = String(applied.attributes.get(consolePolicy.address)?.name);
+      const roleArn = String(applied.attributes.get(consoleRole.address)?.arn);
+      registry.attachPolicy(policyName, roleArn);
+      consoleIdentity = { credentials: await loadOrCreateCredentials(stateDir, 'console-credentials.json'), policyName, roleArn };
+    } else {
+      log.warn({ tag: `${CONSOLE_ACCESS_TAG.key}=${CONSOLE_ACCESS_TAG.value}` }, 'the stack declares no console IoT policy and role; console is null in local-cloud.json');
+    }
+    webSocket = await startMqttWebSocketListener({
+      broker,
+      host,
+      // A caller that asks for a free MQTT port (tests, benches) gets a free WebSocket port too.
+      port: options.webSocketPort ?? (options.mqttPort === 0 ? 0 : DEFAULT_WEBSOCKET_PORT),
+      tls: { keyPem: server.keyPem, certPem: server.certPem },
+      region,
+      signerFor: webSocketSigners({
+        registry,
+        rootArn: `arn:aws:iam::${accountId}:root`,
+        admin: credentials,
+        console: consoleIdentity ? { credentials: consoleIdentity.credentials, roleArn: consoleIdentity.roleArn } : undefined,
+      }),
+      now: options.now,
+      log,
+    });
+
+    let endpoints: LocalCloudEndpoints = { iot: null, iotJobsData: null, s3: null, kms: null, mqttWebSocket: `wss://localhost:${webSocket.port}/mqtt` };
     for (const service of services) {
       const started = await service.start({
         stateDir,
@@ -163,6 +207,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
       endpoints,
       claim: claimFiles,
       provisioningTemplate: template ? String(template.config.name) : null,
+      console: consoleIdentity,
     };
     const configPath = join(stateDir, LOCAL_CLOUD_FILE);
     await writeFileAtomic(configPath, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });

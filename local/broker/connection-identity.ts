@@ -1,16 +1,31 @@
 /**
  * Who is on a connection: the certificate presented in the TLS handshake (its AWS certificate id
- * and ARN) and, after CONNECT, the client id and the policy context derived from the registry.
+ * and ARN), or, on the WebSocket listener, the SigV4 signer of the upgrade URL; after CONNECT, the
+ * client id and the policy context.
  */
 import type { TLSSocket } from 'node:tls';
 import { certificateIdOfDer } from '../pki/certificate-id';
-import type { PolicyContext } from '../policy/evaluate-policies';
+import type { NamedPolicy, PolicyContext } from '../policy/evaluate-policies';
 import type { Registry } from '../registry/registry';
 
-/** The identity of one MQTT connection. */
+/** The AWS credentials that signed a WebSocket upgrade URL, and the policies that govern them. */
+export interface SigV4Signer {
+  readonly accessKeyId: string;
+  /** The IAM principal the credentials stand for (an IAM role or the account root). */
+  readonly principalArn: string;
+  /** Policies evaluated for this signer's MQTT actions. */
+  policies(): readonly NamedPolicy[];
+}
+
+/** The identity of one MQTT connection: a certificate (mutual TLS) or a SigV4 signer (WebSocket). */
 export interface ConnectionIdentity {
-  readonly certificateId: string;
-  readonly certificateArn: string;
+  /** Certificate of a mutual-TLS connection; undefined on a SigV4 WebSocket connection. */
+  readonly certificateId?: string;
+  readonly certificateArn?: string;
+  /** Signer of a SigV4 WebSocket connection; undefined on a mutual-TLS connection. */
+  readonly signer?: SigV4Signer;
+  /** Peer address (for lifecycle events). */
+  readonly remoteAddress?: string;
   clientId?: string;
   /** Policy variables and condition keys for this connection (set at CONNECT). */
   context: PolicyContext;
@@ -44,4 +59,14 @@ export function policyContextFor(registry: Registry, certificateId: string, clie
     for (const [k, v] of Object.entries(thing?.attributes ?? {})) context[`iot:Connection.Thing.Attributes[${k}]`] = v;
   }
   return context;
+}
+
+/**
+ * The policy context of a SigV4 connection: only `iot:ClientId`. The thing variables
+ * (`iot:Connection.Thing.*`) need a certificate attached to a thing, so they have no value and a
+ * resource naming them matches nothing
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/thing-policy-variables.html).
+ */
+export function sigV4PolicyContext(clientId: string): PolicyContext {
+  return { 'iot:ClientId': clientId };
 }

@@ -1,19 +1,26 @@
 /**
- * The local AWS IoT message broker: aedes (MQTT 3.1.1) over `node:tls` with mutual TLS.
+ * The local AWS IoT message broker: aedes (MQTT 3.1.1) over `node:tls` with mutual TLS, and over
+ * WebSocket streams handed in by the SigV4 WebSocket listener (`handleSigV4Stream`).
  * - Identity is the client certificate. Unknown, inactive, revoked or pending certificates are
- *   refused at the TLS stage (socket closed before MQTT) and again at CONNECT.
+ *   refused at the TLS stage (socket closed before MQTT) and again at CONNECT. On a WebSocket
+ *   stream it is the SigV4 signer of the upgrade URL, checked before the stream gets here.
+ * - Lifecycle events `$aws/events/presence/{connected,disconnected}/<clientId>` are published on
+ *   every connect and disconnect (presence-events.ts).
  * - Every decision goes through the pure policy evaluator from aedes' hooks (see policy-hooks.ts).
  * - Authorized publishes on `$aws/...` request topics are handed to the reserved-topic dispatcher.
  * - Retained messages persist in the registry across restarts.
  */
 import { once, type EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import type { Registry } from '../registry/registry';
 import { effectiveKeepalive, MAX_SUBSCRIPTIONS_PER_SUBSCRIBE, topicMatchesFilter } from './broker-limits';
-import { peerCertificateId } from './connection-identity';
+import { peerCertificateId, type SigV4Signer } from './connection-identity';
 import { guardQueueDrain } from './guard-queue-drain';
 import { createPolicyHooks, identityOf, refuseSubscription, type BrokerLog } from './policy-hooks';
+import { connectedEvent, disconnectedEvent, disconnectReasonOf, hasPresenceEvents, presenceTopic, type DisconnectReason, type PresenceSession } from './presence-events';
 import type { ReservedTopicDispatcher } from './reserved-topics';
 
 /** Options for {@link startIotBroker}. */
@@ -37,6 +44,11 @@ export interface IotBroker {
   readonly server: Server;
   /** Number of connected MQTT clients. */
   connectedClients(): number;
+  /**
+   * Serves MQTT on a stream whose SigV4 signature was verified (a WebSocket), with the same
+   * hooks, limits and lifecycle events as a TLS connection.
+   */
+  handleSigV4Stream(stream: Duplex, signer: SigV4Signer, remoteAddress: string | undefined): void;
   close(): Promise<void>;
 }
 
@@ -44,8 +56,18 @@ export interface IotBroker {
 export async function startIotBroker(options: IotBrokerOptions): Promise<IotBroker> {
   const { registry, dispatcher, log } = options;
   const hooks = createPolicyHooks({ registry, log });
+  const marked = new WeakMap<Client, DisconnectReason>();
   const aedes = await Aedes.createBroker({
     ...hooks,
+    authenticate(client, username, password, done) {
+      hooks.authenticate(client, username, password, (error, ok) => {
+        // A new connection taking over a client id ends the old one (DUPLICATE_CLIENTID).
+        // (`aedes` is assigned by the time a client authenticates.)
+        const previous = (aedes as unknown as { clients: Record<string, Client> }).clients[client.id];
+        if (!error && ok && previous && previous !== client) marked.set(previous, 'DUPLICATE_CLIENTID');
+        done(error, ok);
+      });
+    },
     // Clamp keep-alive as AWS does (aedes' own keepaliveLimit would refuse the CONNECT instead).
     preConnect(_client, packet, done) {
       packet.keepalive = effectiveKeepalive(packet.keepalive ?? 0);
@@ -82,7 +104,48 @@ export async function startIotBroker(options: IotBrokerOptions): Promise<IotBrok
     const identity = identityOf(client);
     for (const filter of filters) identity?.subscriptions.delete(filter);
   });
-  aedes.on('clientError', (client: Client, error: Error) => log.debug({ clientId: client.id, err: error.message }, 'client error'));
+  const errors = new WeakMap<Client, Error>();
+  aedes.on('clientError', (client: Client, error: Error) => {
+    errors.set(client, error);
+    log.debug({ clientId: client.id, err: error.message }, 'client error');
+  });
+
+  // Lifecycle events. versionNumber grows across restarts too (seeded with the clock).
+  const sessions = new WeakMap<Client, PresenceSession>();
+  let version = Date.now();
+  const publishEvent = (topic: string, body: unknown): void =>
+    aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(body)), qos: 0, retain: false, dup: false } as never, () => {});
+  aedes.on('client', (client: Client) => {
+    const identity = identityOf(client);
+    if (!hasPresenceEvents(client.id)) return;
+    const session: PresenceSession = {
+      clientId: client.id,
+      sessionIdentifier: randomUUID(),
+      principalIdentifier: identity?.certificateId ?? identity?.signer?.accessKeyId ?? '',
+      ipAddress: identity?.remoteAddress ?? '',
+      versionNumber: ++version,
+    };
+    sessions.set(client, session);
+    publishEvent(presenceTopic('connected', client.id), connectedEvent(session, Date.now()));
+  });
+  aedes.on('clientDisconnect', (client: Client) => {
+    const session = sessions.get(client);
+    if (!session || aedes.closed) return;
+    const reason = disconnectReasonOf({ marked: marked.get(client), sentDisconnect: (client as unknown as { _disconnected?: boolean })._disconnected === true, error: errors.get(client), brokerClosing: aedes.closed });
+    publishEvent(presenceTopic('disconnected', client.id), disconnectedEvent(session, reason, Date.now()));
+  });
+
+  /** Hands a connection whose identity is attached to aedes, with the SUBSCRIBE packet limit. */
+  const serve = (conn: Duplex): void => {
+    const client = aedes.handle(conn) as unknown as { _parser?: EventEmitter };
+    // AWS allows at most 8 filters per SUBSCRIBE; aedes' hooks see one filter at a time, so the
+    // packet is inspected here (aedes' parser is internal: `_parser`) and the extra filters marked.
+    client._parser?.prependListener('packet', (packet: { cmd: string; subscriptions?: object[] }) => {
+      if (packet.cmd === 'subscribe' && packet.subscriptions && packet.subscriptions.length > MAX_SUBSCRIPTIONS_PER_SUBSCRIBE) {
+        for (const sub of packet.subscriptions.slice(MAX_SUBSCRIPTIONS_PER_SUBSCRIBE)) refuseSubscription(sub, `more than ${MAX_SUBSCRIPTIONS_PER_SUBSCRIBE} filters in one SUBSCRIBE`);
+      }
+    });
+  };
 
   const server = createServer(
     {
@@ -105,14 +168,7 @@ export async function startIotBroker(options: IotBrokerOptions): Promise<IotBrok
         return;
       }
       hooks.attach(socket, record.certificateId, record.certificateArn);
-      const client = aedes.handle(socket) as unknown as { _parser?: EventEmitter };
-      // AWS allows at most 8 filters per SUBSCRIBE; aedes' hooks see one filter at a time, so the
-      // packet is inspected here (aedes' parser is internal: `_parser`) and the extra filters marked.
-      client._parser?.prependListener('packet', (packet: { cmd: string; subscriptions?: object[] }) => {
-        if (packet.cmd === 'subscribe' && packet.subscriptions && packet.subscriptions.length > MAX_SUBSCRIPTIONS_PER_SUBSCRIBE) {
-          for (const sub of packet.subscriptions.slice(MAX_SUBSCRIPTIONS_PER_SUBSCRIBE)) refuseSubscription(sub, `more than ${MAX_SUBSCRIPTIONS_PER_SUBSCRIBE} filters in one SUBSCRIBE`);
-        }
-      });
+      serve(socket);
     },
   );
   server.on('tlsClientError', error => log.debug({ err: error.message }, 'TLS handshake failed'));
@@ -126,6 +182,10 @@ export async function startIotBroker(options: IotBrokerOptions): Promise<IotBrok
     aedes,
     server,
     connectedClients: () => aedes.connectedClients,
+    handleSigV4Stream(stream, signer, remoteAddress) {
+      hooks.attachSigner(stream, signer, remoteAddress);
+      serve(stream);
+    },
     async close() {
       await new Promise<void>(resolve => aedes.close(() => resolve()));
       server.close();

@@ -18,12 +18,12 @@
  * - Delivery without iot:Receive on `topic/<topic>`: the message is silently not delivered.
  * - A retained message is delivered on SUBSCRIBE only to a filter equal to its topic (no wildcards).
  */
-import type { TLSSocket } from 'node:tls';
 import type { AedesOptions, Client } from 'aedes';
 import { evaluatePolicies, type IotAction } from '../policy/evaluate-policies';
 import type { Registry } from '../registry/registry';
 import { MAX_CLIENT_ID_BYTES, MAX_PAYLOAD_BYTES, MAX_QOS, MAX_SUBSCRIPTIONS_PER_CONNECTION, topicLimitViolation } from './broker-limits';
-import { policyContextFor, type ConnectionIdentity } from './connection-identity';
+import { policyContextFor, sigV4PolicyContext, type ConnectionIdentity, type SigV4Signer } from './connection-identity';
+import type { DisconnectReason } from './presence-events';
 
 /** The logger the broker writes to (pino-compatible subset). */
 export interface BrokerLog {
@@ -41,14 +41,23 @@ export function refuseSubscription(subscription: object, reason: string): void {
   refusedSubscriptions.set(subscription, reason);
 }
 
-/** The identity of an aedes client (via its TLS socket), or undefined. */
+/** The identity of an aedes client (via its TLS socket or WebSocket stream), or undefined. */
 export function identityOf(client: Client): ConnectionIdentity | undefined {
   return identities.get(client.conn);
 }
 
-/** Error that makes aedes close the connection; `returnCode` is the CONNACK code at CONNECT. */
-function refusal(message: string, returnCode = 5): Error & { returnCode: number } {
-  return Object.assign(new Error(message), { returnCode });
+/**
+ * Error that makes aedes close the connection; `returnCode` is the CONNACK code at CONNECT,
+ * `disconnectReason` what the lifecycle event reports (AUTH_ERROR for policy refusals,
+ * CLIENT_ERROR for broken limits, as life-cycle-events.html describes them).
+ */
+function refusal(message: string, returnCode = 5, disconnectReason: DisconnectReason = 'AUTH_ERROR'): Error & { returnCode: number; disconnectReason: DisconnectReason } {
+  return Object.assign(new Error(message), { returnCode, disconnectReason });
+}
+
+/** A refusal for breaking an AWS limit (not a policy decision). */
+function limitRefusal(message: string): Error {
+  return refusal(message, 5, 'CLIENT_ERROR');
 }
 
 /** Builds the four aedes hooks plus `attach`, which binds a TLS socket to its certificate. */
@@ -57,9 +66,10 @@ export function createPolicyHooks(deps: { registry: Registry; log: BrokerLog }) 
   const arn = (resource: string): string => registry.arn(resource);
 
   function allowed(identity: ConnectionIdentity, action: IotAction, resource: string): boolean {
-    const decision = evaluatePolicies(registry.policiesFor(identity.certificateArn), { action, resource: arn(resource), context: identity.context });
+    const policies = identity.signer ? identity.signer.policies() : registry.policiesFor(identity.certificateArn ?? '');
+    const decision = evaluatePolicies(policies, { action, resource: arn(resource), context: identity.context });
     if (decision.effect === 'Deny') {
-      log.info({ clientId: identity.clientId, certificateId: identity.certificateId, action, resource, reason: decision.reason, policy: decision.policyName }, 'denied by IoT policy');
+      log.info({ clientId: identity.clientId, certificateId: identity.certificateId, accessKeyId: identity.signer?.accessKeyId, action, resource, reason: decision.reason, policy: decision.policyName }, 'denied by IoT policy');
       return false;
     }
     return true;
@@ -69,22 +79,30 @@ export function createPolicyHooks(deps: { registry: Registry; log: BrokerLog }) 
     if (!client) return undefined;
     const identity = identityOf(client);
     if (!identity) return undefined;
-    return registry.getCertificate(identity.certificateId)?.status === 'ACTIVE' ? identity : undefined;
+    // A SigV4 connection stays authorized once open (the URL's expiry applies to the upgrade).
+    if (identity.signer) return identity;
+    return identity.certificateId !== undefined && registry.getCertificate(identity.certificateId)?.status === 'ACTIVE' ? identity : undefined;
   }
 
   const hooks = {
     authenticate(client, _username, _password, done) {
       const identity = identityOf(client);
       const clientId = client.id;
-      if (!identity) return done(refusal('no client certificate on this connection') as never, false);
+      if (!identity) return done(refusal('no client certificate or SigV4 signature on this connection') as never, false);
       if (!clientId || Buffer.byteLength(clientId) > MAX_CLIENT_ID_BYTES) {
         return done(refusal(`client id must be 1..${MAX_CLIENT_ID_BYTES} bytes`, 2) as never, false);
       }
-      if (registry.getCertificate(identity.certificateId)?.status !== 'ACTIVE') {
-        return done(refusal('certificate is not ACTIVE') as never, false);
+      if (identity.signer) {
+        identity.clientId = clientId;
+        identity.context = sigV4PolicyContext(clientId);
+      } else {
+        const certificateId = identity.certificateId ?? '';
+        if (registry.getCertificate(certificateId)?.status !== 'ACTIVE') {
+          return done(refusal('certificate is not ACTIVE') as never, false);
+        }
+        identity.clientId = clientId;
+        identity.context = policyContextFor(registry, certificateId, clientId);
       }
-      identity.clientId = clientId;
-      identity.context = policyContextFor(registry, identity.certificateId, clientId);
       if (!allowed(identity, 'iot:Connect', `client/${clientId}`)) return done(refusal('iot:Connect denied') as never, false);
       done(null, true);
     },
@@ -95,11 +113,11 @@ export function createPolicyHooks(deps: { registry: Registry; log: BrokerLog }) 
       if (!identity) return done(refusal('certificate is no longer ACTIVE'));
       const topic = packet.topic;
       const violation = topicLimitViolation(topic);
-      if (violation) return done(refusal(`PUBLISH ${topic}: ${violation}`));
-      if (packet.qos > MAX_QOS) return done(refusal(`PUBLISH ${topic}: QoS ${packet.qos} is not supported by AWS IoT`));
+      if (violation) return done(limitRefusal(`PUBLISH ${topic}: ${violation}`));
+      if (packet.qos > MAX_QOS) return done(limitRefusal(`PUBLISH ${topic}: QoS ${packet.qos} is not supported by AWS IoT`));
       const size = packet.payload ? Buffer.byteLength(packet.payload as Buffer) : 0;
-      if (size > MAX_PAYLOAD_BYTES) return done(refusal(`PUBLISH ${topic}: payload of ${size} bytes exceeds ${MAX_PAYLOAD_BYTES}`));
-      if (packet.retain && topic.startsWith('$aws/')) return done(refusal(`PUBLISH ${topic}: RETAIN is not allowed on reserved topics`));
+      if (size > MAX_PAYLOAD_BYTES) return done(limitRefusal(`PUBLISH ${topic}: payload of ${size} bytes exceeds ${MAX_PAYLOAD_BYTES}`));
+      if (packet.retain && topic.startsWith('$aws/')) return done(limitRefusal(`PUBLISH ${topic}: RETAIN is not allowed on reserved topics`));
       if (!allowed(identity, 'iot:Publish', `topic/${topic}`)) return done(refusal(`iot:Publish denied on ${topic}`));
       if (packet.retain && !allowed(identity, 'iot:RetainPublish', `topic/${topic}`)) return done(refusal(`iot:RetainPublish denied on ${topic}`));
       done(null);
@@ -137,8 +155,12 @@ export function createPolicyHooks(deps: { registry: Registry; log: BrokerLog }) 
   return {
     ...hooks,
     /** Binds a TLS socket to the certificate it authenticated with. */
-    attach(socket: TLSSocket, certificateId: string, certificateArn: string): void {
-      identities.set(socket, { certificateId, certificateArn, context: {}, subscriptions: new Set() });
+    attach(socket: { readonly remoteAddress?: string }, certificateId: string, certificateArn: string): void {
+      identities.set(socket, { certificateId, certificateArn, remoteAddress: socket.remoteAddress, context: {}, subscriptions: new Set() });
+    },
+    /** Binds a WebSocket stream to the SigV4 signer of its upgrade URL. */
+    attachSigner(stream: object, signer: SigV4Signer, remoteAddress: string | undefined): void {
+      identities.set(stream, { signer, remoteAddress, context: {}, subscriptions: new Set() });
     },
   };
 }

@@ -12,8 +12,8 @@ export interface ReservedRequest {
   readonly match: RegExpExecArray;
   readonly payload: Buffer;
   readonly clientId: string;
-  /** Certificate the requesting connection authenticated with. */
-  readonly certificateId: string;
+  /** Certificate the requesting connection authenticated with; undefined on a SigV4 WebSocket connection. */
+  readonly certificateId: string | undefined;
   /**
    * Publishes a JSON reply to the requesting connection only (never to other subscribers), and
    * only if that connection subscribed to a matching filter and its policy allows iot:Receive.

@@ -106,6 +106,8 @@ export function registerThingFamily({ registry, tokens, runHook }: Deps): Reserv
         parameters[k] = v;
       }
 
+      const claimCertificateId = request.certificateId;
+      if (claimCertificateId === undefined) return reject(rejections.accessDenied('RegisterThing needs a connection authenticated with a claim certificate'));
       const template = registry.getTemplate(templateName);
       if (!template || template.type !== 'FLEET_PROVISIONING') return reject(rejections.templateNotFound(templateName));
       if (!template.enabled) return reject(rejections.templateDisabled(templateName));
@@ -124,7 +126,7 @@ export function registerThingFamily({ registry, tokens, runHook }: Deps): Reserv
           let answer;
           try {
             answer = await runHook(template.preProvisioningHook.targetArn, {
-              claimCertificateId: request.certificateId,
+              claimCertificateId,
               certificateId: certificate.certificateId,
               certificatePem: certificate.certificatePem,
               templateArn: template.templateArn,

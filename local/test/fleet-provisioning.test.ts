@@ -27,9 +27,16 @@ afterAll(async () => {
 describe('fleet provisioning with the official device SDK', () => {
   it('writes local-cloud.json in the documented shape', () => {
     const written = JSON.parse(readFileSync(cloud.configPath, 'utf8'));
-    expect(Object.keys(written).sort()).toEqual(['accountId', 'claim', 'credentials', 'endpoints', 'mqtt', 'provisioningTemplate', 'region'].sort());
+    expect(Object.keys(written).sort()).toEqual(['accountId', 'claim', 'console', 'credentials', 'endpoints', 'mqtt', 'provisioningTemplate', 'region'].sort());
     expect(written.mqtt).toMatchObject({ host: '127.0.0.1', port: cloud.config.mqtt.port, serverName: 'mqtt.dev.fleet.example.com' });
-    expect(Object.keys(written.endpoints).sort()).toEqual(['iot', 'iotJobsData', 'kms', 's3']);
+    expect(Object.keys(written.endpoints).sort()).toEqual(['iot', 'iotJobsData', 'kms', 'mqttWebSocket', 's3']);
+    expect(written.endpoints.mqttWebSocket).toMatch(/^wss:\/\/localhost:\d+\/mqtt$/);
+    expect(written.console).toEqual({
+      credentials: { accessKeyId: expect.stringMatching(/^AKIA[A-Z2-7]{16}$/), secretAccessKey: expect.any(String) },
+      policyName: 'esp32-fleet-dev-console',
+      roleArn: 'arn:aws:iam::000000000000:role/esp32-fleet-dev-console',
+    });
+    expect(written.console.credentials.accessKeyId).not.toBe(written.credentials.accessKeyId);
     expect(written.credentials.accessKeyId).toMatch(/^AKIA[A-Z2-7]{16}$/);
     expect(written.provisioningTemplate).toBe('esp32-fleet-dev-provision');
   });

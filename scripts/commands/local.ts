@@ -9,6 +9,7 @@ interface UpOptions {
   env: string;
   stateDir: string;
   mqttPort: string;
+  wsPort?: string;
   tfJson?: string;
   services: boolean;
   verbose: boolean;
@@ -46,12 +47,15 @@ export function registerLocalCommand(program: Command): void {
     .option('--env <name>', 'environment to synthesize and apply (infra/environments.ts)', 'dev')
     .option('--state-dir <dir>', 'directory for the local cloud state and local-cloud.json', '.fleet/local')
     .option('--mqtt-port <port>', 'MQTT/TLS port on 127.0.0.1 (0 picks a free one; 1883 is left to Mosquitto)', '8883')
+    .option('--ws-port <port>', 'MQTT over WebSockets (SigV4-signed URLs; wss, and ws from loopback) on 127.0.0.1 (0 picks a free one; default 8443, or a free one when --mqtt-port is 0)')
     .option('--tf-json <path>', 'apply this cdk.tf.json instead of synthesizing --env (its claim certificate must come from <state-dir>/claim/claim.csr.pem)')
     .option('--no-services', 'serve only MQTT and fleet provisioning (skip the HTTP services: S3, KMS, IoT control plane, ...)')
     .option('--verbose', 'also print client errors, failed TLS handshakes and pre-provisioning hook decisions (policy denials are always printed)', false)
     .action(async (options: UpOptions, command: Command) => {
       const port = Number(options.mqttPort);
       if (!Number.isInteger(port) || port < 0 || port > 65535) command.error(`local up: --mqtt-port must be 0..65535, got ${options.mqttPort}`, { exitCode: 2 });
+      const wsPort = options.wsPort === undefined ? undefined : Number(options.wsPort);
+      if (wsPort !== undefined && (!Number.isInteger(wsPort) || wsPort < 0 || wsPort > 65535)) command.error(`local up: --ws-port must be 0..65535, got ${options.wsPort}`, { exitCode: 2 });
       const log = humanLog(options.verbose);
       console.error(`local up: preparing ${options.stateDir} and applying environment ${options.env} ...`);
       const [{ startLocalCloud }, { defaultLocalServices }] = await Promise.all([import('../../local/local-cloud'), import('../../local/default-services')]);
@@ -61,6 +65,7 @@ export function registerLocalCommand(program: Command): void {
           env: options.env,
           stateDir: options.stateDir,
           mqttPort: port,
+          webSocketPort: wsPort,
           tfJsonPath: options.tfJson,
           services: options.services ? await defaultLocalServices() : [],
           log,
@@ -77,6 +82,7 @@ export function registerLocalCommand(program: Command): void {
       };
       console.log(`local cloud is up (environment ${options.env}, region ${c.region}, account ${c.accountId})`);
       console.log(`  MQTT/TLS     mqtts://${c.mqtt.host}:${c.mqtt.port}  (server name ${c.mqtt.serverName}, CA ${rel(c.mqtt.caFile)})`);
+      if (c.console) console.log(`  console      access key ${c.console.credentials.accessKeyId} (IoT policy ${c.console.policyName})`);
       console.log(`  provisioning template ${c.provisioningTemplate ?? '(none in the stack)'}`);
       if (c.claim) console.log(`  claim        cert ${rel(c.claim.certFile)}, key ${rel(c.claim.keyFile)}`);
       for (const [name, url] of Object.entries(c.endpoints)) console.log(`  ${name.padEnd(12)} ${url ?? '(not served yet)'}`);
