@@ -6,11 +6,11 @@ missing=()
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 command -v cc >/dev/null 2>&1 || missing+=(build-essential)
 if command -v pkg-config >/dev/null 2>&1; then
-  for pair in cmocka:libcmocka-dev libcjson:libcjson-dev libmosquitto:libmosquitto-dev libcurl:libcurl4-openssl-dev; do
+  for pair in cmocka:libcmocka-dev libcjson:libcjson-dev libmosquitto:libmosquitto-dev libcrypto:libssl-dev; do
     pkg-config --exists "${pair%%:*}" || missing+=("${pair#*:}")
   done
 else
-  missing+=(pkg-config libcmocka-dev libcjson-dev libmosquitto-dev libcurl4-openssl-dev)
+  missing+=(pkg-config libcmocka-dev libcjson-dev libmosquitto-dev libssl-dev)
 fi
 # mbedTLS 2.x ships no pkg-config file on Debian 12: look for its header.
 [ -f /usr/include/mbedtls/ecdsa.h ] || missing+=(libmbedtls-dev)

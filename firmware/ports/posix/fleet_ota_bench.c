@@ -1,9 +1,9 @@
 /* fleet-ota-bench: runs the device's OTA path alone — fleet_ota_download() over the POSIX ports
- * (libcurl GET, 4 KB writes into the flash file, SHA-256 and ECDSA verify with mbedTLS, records
- * with fsync) — for one job document, and prints the elapsed time. No MQTT: it measures the
- * download + verify part that fleet-device runs for an OTA job
+ * (HTTP GET, 4 KB writes into the flash file, SHA-256 with libcrypto and ECDSA verify with
+ * mbedTLS, checkpoint records with fsync) — for one job document, and prints the elapsed time. No
+ * MQTT: it measures the download + verify part that fleet-device runs for an OTA job
  * (scripts/bench/firmware-ota.bench.ts). fleet-ota-bench --job <job-document.json> --public-key
- * <pem> --state <dir>
+ * <pem> --state <dir> [--ca <pem>] (--ca: CA certificates for an https URL)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,6 +32,7 @@ int main(int argc, char **argv) {
   const char *job = NULL;
   const char *key = NULL;
   const char *state = NULL;
+  const char *ca = "";
   for (int i = 1; i + 1 < argc; i += 2) {
     if (strcmp(argv[i], "--job") == 0)
       job = argv[i + 1];
@@ -39,9 +40,12 @@ int main(int argc, char **argv) {
       key = argv[i + 1];
     if (strcmp(argv[i], "--state") == 0)
       state = argv[i + 1];
+    if (strcmp(argv[i], "--ca") == 0)
+      ca = argv[i + 1];
   }
   if (job == NULL || key == NULL || state == NULL) {
-    fprintf(stderr, "usage: fleet-ota-bench --job <json> --public-key <pem> --state <dir>\n");
+    fprintf(stderr,
+            "usage: fleet-ota-bench --job <json> --public-key <pem> --state <dir> [--ca <pem>]\n");
     return 2;
   }
   if (mkdir(state, 0700) != 0 && errno != EEXIST)
@@ -50,6 +54,7 @@ int main(int argc, char **argv) {
   memset(&config, 0, sizeof(config));
   snprintf(config.state_dir, sizeof(config.state_dir), "%s", state);
   snprintf(config.public_key_file, sizeof(config.public_key_file), "%s", key);
+  snprintf(config.http_ca_file, sizeof(config.http_ca_file), "%s", ca);
   strcpy(config.firmware_version, "0.0.1");
   config.slot_size = 8 * 1024 * 1024;
   fleet_posix_config_set(&config);

@@ -13,8 +13,8 @@
 void fleet_posix_reboot(void);
 
 /**
- * Initialise libcurl (and the TLS library under it) once, at start, while the process is still
- * single-threaded, as curl_global_init's documentation requires.
+ * Seed the HTTP client's TLS random generator (mbedTLS CTR-DRBG) once, at start; the first https
+ * GET would do it otherwise.
  */
 void fleet_posix_http_init(void);
 

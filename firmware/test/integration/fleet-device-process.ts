@@ -51,11 +51,13 @@ export class FleetDeviceProcess {
     readonly stateDir: string,
   ) {
     if (!existsSync(FLEET_DEVICE_BIN)) {
-      throw new Error(`${FLEET_DEVICE_BIN} is missing: run "npm run test:firmware" (it builds it first)`);
+      throw new Error(
+        `${FLEET_DEVICE_BIN} is missing: run "npm run test:firmware" (it builds it first)`,
+      );
     }
     this.child = spawn(FLEET_DEVICE_BIN, ['--config', configPath, '--state', stateDir], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      // libmosquitto and libcurl keep global state until exit; leaks there are not ours.
+      // libmosquitto (and the OpenSSL under it) keeps global state until exit; leaks there are not ours.
       env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' },
     });
     let partial = '';
@@ -89,7 +91,11 @@ export class FleetDeviceProcess {
       const wake = (): void => void check();
       const timer = setTimeout(() => {
         this.waiters.delete(wake);
-        reject(new Error(`no log line matching ${pattern} within ${timeoutMs} ms; last lines:\n${this.lines.slice(-15).join('\n')}`));
+        reject(
+          new Error(
+            `no log line matching ${pattern} within ${timeoutMs} ms; last lines:\n${this.lines.slice(-15).join('\n')}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.add(wake);
       check();
@@ -97,7 +103,9 @@ export class FleetDeviceProcess {
   }
 
   /** Sends a signal and waits for the process to end. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  async stop(
+    signal: NodeJS.Signals = 'SIGTERM',
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     return this.exited;
   }

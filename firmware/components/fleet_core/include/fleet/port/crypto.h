@@ -2,7 +2,8 @@
  * @file port/crypto.h
  * @brief Port interface: SHA-256, ECDSA P-256 verification, device key and CSR.
  *
- * The ESP-IDF port uses mbedTLS 3 (hardware SHA where available); the POSIX port Debian's mbedTLS.
+ * ECDSA and the key/CSR are mbedTLS in both ports (components/fleet_mbedtls); SHA-256 is the
+ * ESP32's accelerator through ESP-IDF's mbedTLS 3, and OpenSSL's libcrypto (SHA-NI) on POSIX.
  */
 #pragma once
 
