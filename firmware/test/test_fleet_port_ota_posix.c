@@ -120,6 +120,30 @@ static void test_fleet_posix_flash_boot_uses_other_otadata_copy_after_torn_write
   assert_int_equal(prv_state(), FLEET_OTA_IMAGE_PENDING_VERIFY);
 }
 
+static void test_fleet_port_ota_begin_erases_range_as_writes_reach_it(void **state) {
+  (void)state;
+  static uint8_t block[4096];
+  static uint8_t read[3 * 4096];
+  memset(block, 0xA5, sizeof(block));
+  for (uint64_t pos = 0; pos < sizeof(read); pos += sizeof(block))
+    assert_int_equal(fleet_port_ota_write(1, pos, block, sizeof(block)), FLEET_OK);
+  /* an image of 2.5 sectors from 0: its range reads erased before anything is written */
+  assert_int_equal(fleet_port_ota_begin(1, 0, 10240), FLEET_OK);
+  assert_int_equal(fleet_port_ota_read(1, 0, read, sizeof(read)), FLEET_OK);
+  for (size_t i = 0; i < sizeof(read); i++)
+    assert_int_equal(read[i], 0xFF);
+  memset(block, 0x5A, sizeof(block));
+  assert_int_equal(fleet_port_ota_write(1, 0, block, 4096), FLEET_OK);
+  assert_int_equal(fleet_port_ota_write(1, 8192, block, 2048), FLEET_OK); /* skips a sector */
+  assert_int_equal(fleet_port_ota_flush(1), FLEET_OK);
+  assert_int_equal(fleet_posix_flash_boot(), FLEET_OK); /* from the file alone */
+  assert_int_equal(fleet_port_ota_read(1, 0, read, sizeof(read)), FLEET_OK);
+  for (size_t i = 0; i < sizeof(read); i++) {
+    uint8_t want = i < 4096 ? 0x5A : i < 8192 ? 0xFF : i < 10240 ? 0x5A : 0xFF;
+    assert_int_equal(read[i], want);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_fleet_posix_flash_boot_runs_new_slot_pending_then_valid,
@@ -129,6 +153,7 @@ int main(void) {
                              prv_setup),
       cmocka_unit_test_setup(test_fleet_posix_flash_boot_uses_other_otadata_copy_after_torn_write,
                              prv_setup),
+      cmocka_unit_test_setup(test_fleet_port_ota_begin_erases_range_as_writes_reach_it, prv_setup),
   };
   return cmocka_run_group_tests_name("fleet_port_ota_posix", tests, NULL, NULL);
 }

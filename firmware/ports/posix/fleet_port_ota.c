@@ -1,4 +1,14 @@
-/* OTA port over the flash file (fleet_posix_flash.h). */
+/* OTA port over the flash file (fleet_posix_flash.h).
+ *
+ * Erase is lazy, as ESP-IDF's OTA_WITH_SEQUENTIAL_WRITES erases sector by sector as the writes
+ * reach them: fleet_port_ota_begin() only notes the range; reads of it not yet written return
+ * 0xFF, and a write that ends inside a sector fills the rest of the sector with 0xFF. So each byte
+ * of an image is written to the file once, not twice.
+ *
+ * Every PRV_WRITEBACK_BYTES of writes, sync_file_range(SYNC_FILE_RANGE_WRITE) starts the kernel's
+ * writeback of that window without waiting for it, so the fdatasync of a checkpoint or of the end
+ * of the download waits for little more than the last window (Linux; elsewhere fdatasync alone). */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -17,6 +27,8 @@
 #define PRV_TAG "fleet_flash"
 #define PRV_OTADATA_SIZE 4096u
 #define PRV_OTADATA_MAGIC 0x4F544144u /* "OTAD" */
+#define PRV_SECTOR 4096u
+#define PRV_WRITEBACK_BYTES (256u * 1024u)
 
 /* Slot states, as esp_ota_img_states_t. */
 enum prv_slot_state {
@@ -39,6 +51,17 @@ struct prv_otadata {
 static int s_fd = -1;
 static uint8_t s_running;
 static struct prv_otadata s_otadata;
+
+/* The range fleet_port_ota_begin() erased that writes have not reached yet: [from, to) of slot. */
+static struct {
+  int slot; /* -1: none */
+  uint64_t from;
+  uint64_t to;
+} s_erase = {.slot = -1};
+/* Slot bytes written since writeback was last started, and where that window begins. */
+static uint64_t s_writeback_from;
+static uint64_t s_writeback_pending;
+static uint8_t s_erased[PRV_SECTOR];
 
 /* CRC-32 (IEEE 802.3, as zlib), bitwise: otadata is 12 bytes. */
 static uint32_t prv_crc32(const uint8_t *data, size_t len) {
@@ -137,6 +160,7 @@ enum fleet_status fleet_posix_flash_boot(void) {
     close(s_fd); /* booting again in the same process (tests) */
     s_fd = -1;
   }
+  s_erase.slot = -1;
   if (access(path, F_OK) != 0) {
     FLEET_RETURN_IF_ERROR(prv_create(path));
   } else {
@@ -197,14 +221,14 @@ enum fleet_status fleet_port_ota_begin(uint8_t slot, uint64_t offset, uint64_t i
   if (slot > 1 || slot == s_running || offset > image_size || image_size > size) {
     return FLEET_ERR_INVALID_ARG;
   }
-  /* Erase what the image needs from the resume offset on; erased flash reads 0xFF. */
-  static uint8_t erased[65536];
-  memset(erased, 0xFF, sizeof(erased));
-  for (uint64_t pos = offset; pos < image_size; pos += sizeof(erased)) {
-    size_t n = image_size - pos < sizeof(erased) ? (size_t)(image_size - pos) : sizeof(erased);
-    if (!prv_pwrite_all(erased, n, prv_slot_offset(slot) + pos))
-      return prv_io_error("erase");
-  }
+  /* Erase what the image needs from the resume offset on (lazily, see the top of the file). */
+  s_erase.slot = slot;
+  s_erase.from = offset - offset % PRV_SECTOR;
+  s_erase.to = (image_size + PRV_SECTOR - 1) / PRV_SECTOR * PRV_SECTOR;
+  if (s_erase.to > size)
+    s_erase.to = size;
+  s_writeback_from = prv_slot_offset(slot) + offset;
+  s_writeback_pending = 0;
   if (s_otadata.state[slot] != PRV_UNDEFINED) {
     s_otadata.state[slot] = PRV_UNDEFINED; /* its old content is gone */
     FLEET_RETURN_IF_ERROR(prv_otadata_save());
@@ -212,20 +236,68 @@ enum fleet_status fleet_port_ota_begin(uint8_t slot, uint64_t offset, uint64_t i
   return FLEET_OK;
 }
 
+/* Write 0xFF over [from, to) of the slot: the part of a pending erase a write skips over. */
+static int prv_fill_erased(uint8_t slot, uint64_t from, uint64_t to) {
+  if (s_erased[0] != 0xFF)
+    memset(s_erased, 0xFF, sizeof(s_erased));
+  for (uint64_t pos = from; pos < to; pos += sizeof(s_erased)) {
+    size_t n = to - pos < sizeof(s_erased) ? (size_t)(to - pos) : sizeof(s_erased);
+    if (!prv_pwrite_all(s_erased, n, prv_slot_offset(slot) + pos))
+      return 0;
+  }
+  return 1;
+}
+
+/* Start writeback of the window written since the last call, once it is large enough. */
+static void prv_writeback(uint64_t file_end) {
+#ifdef SYNC_FILE_RANGE_WRITE
+  if (s_writeback_pending < PRV_WRITEBACK_BYTES)
+    return;
+  (void)sync_file_range(s_fd, (off_t)s_writeback_from, (off_t)(file_end - s_writeback_from),
+                        SYNC_FILE_RANGE_WRITE); /* a hint: fdatasync still decides durability */
+  s_writeback_from = file_end;
+  s_writeback_pending = 0;
+#else
+  (void)file_end;
+#endif
+}
+
 enum fleet_status fleet_port_ota_write(uint8_t slot, uint64_t offset, const uint8_t *data,
                                        size_t len) {
   if (slot > 1 || slot == s_running || offset + len > fleet_posix_config()->slot_size) {
     return FLEET_ERR_INVALID_ARG;
   }
-  return prv_pwrite_all(data, len, prv_slot_offset(slot) + offset) ? FLEET_OK
-                                                                   : prv_io_error("write slot");
+  uint64_t end = offset + len;
+  if (s_erase.slot == slot && end > s_erase.from && offset < s_erase.to) {
+    /* erase the sectors this write reaches: what it skips over, and the rest of its last sector */
+    uint64_t sector_end = (end + PRV_SECTOR - 1) / PRV_SECTOR * PRV_SECTOR;
+    if (sector_end > s_erase.to)
+      sector_end = s_erase.to;
+    if ((offset > s_erase.from && !prv_fill_erased(slot, s_erase.from, offset)) ||
+        (sector_end > end && !prv_fill_erased(slot, end, sector_end))) {
+      return prv_io_error("erase slot");
+    }
+    s_erase.from = sector_end;
+  }
+  if (!prv_pwrite_all(data, len, prv_slot_offset(slot) + offset))
+    return prv_io_error("write slot");
+  s_writeback_pending += len;
+  prv_writeback(prv_slot_offset(slot) + end);
+  return FLEET_OK;
 }
 
 enum fleet_status fleet_port_ota_read(uint8_t slot, uint64_t offset, uint8_t *buf, size_t len) {
   if (slot > 1 || offset + len > fleet_posix_config()->slot_size)
     return FLEET_ERR_INVALID_ARG;
-  return prv_pread_all(buf, len, prv_slot_offset(slot) + offset) ? FLEET_OK
-                                                                 : prv_io_error("read slot");
+  if (!prv_pread_all(buf, len, prv_slot_offset(slot) + offset))
+    return prv_io_error("read slot");
+  if (s_erase.slot == slot) { /* erased but not yet written: reads as 0xFF */
+    uint64_t from = offset > s_erase.from ? offset : s_erase.from;
+    uint64_t to = offset + len < s_erase.to ? offset + len : s_erase.to;
+    if (from < to)
+      memset(buf + (from - offset), 0xFF, (size_t)(to - from));
+  }
+  return FLEET_OK;
 }
 
 enum fleet_status fleet_port_ota_flush(uint8_t slot) {

@@ -4,6 +4,8 @@
 #include <string.h>
 
 static uint8_t s_slots[2][FAKE_OTA_SLOT_SIZE];
+/* What a power cut leaves: the slots as of the last fleet_port_ota_flush(). */
+static uint8_t s_durable[2][FAKE_OTA_SLOT_SIZE];
 static uint8_t s_running;
 static enum fleet_ota_image_state s_state;
 static int s_boot_slot;
@@ -14,12 +16,21 @@ static unsigned s_rollback;
 
 void fake_port_ota_reset(void) {
   memset(s_slots, 0xFF, sizeof(s_slots));
+  memset(s_durable, 0xFF, sizeof(s_durable));
   s_running = 0;
   s_state = FLEET_OTA_IMAGE_VALID;
   s_boot_slot = -1;
   s_written = 0;
   s_lowest = UINT64_MAX;
   s_mark_valid = s_rollback = 0;
+}
+
+void fake_port_ota_power_cut(void) {
+  memcpy(s_slots, s_durable, sizeof(s_slots));
+}
+
+const uint8_t *fake_port_ota_durable_slot(uint8_t slot) {
+  return s_durable[slot];
 }
 
 const uint8_t *fake_port_ota_slot(uint8_t slot) {
@@ -88,7 +99,9 @@ enum fleet_status fleet_port_ota_read(uint8_t slot, uint64_t offset, uint8_t *bu
 }
 
 enum fleet_status fleet_port_ota_flush(uint8_t slot) {
-  (void)slot;
+  if (slot > 1)
+    return FLEET_ERR_INVALID_ARG;
+  memcpy(s_durable[slot], s_slots[slot], sizeof(s_durable[slot]));
   return FLEET_OK;
 }
 

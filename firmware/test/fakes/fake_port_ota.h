@@ -9,6 +9,10 @@
 
 /** Two erased slots, running from slot 0, VALID. */
 void fake_port_ota_reset(void);
+/** A power cut: every slot loses what was written since its last fleet_port_ota_flush(). */
+void fake_port_ota_power_cut(void);
+/** Contents of a slot as a power cut now would leave them (FAKE_OTA_SLOT_SIZE bytes). */
+const uint8_t *fake_port_ota_durable_slot(uint8_t slot);
 /** Contents of a slot (FAKE_OTA_SLOT_SIZE bytes). */
 const uint8_t *fake_port_ota_slot(uint8_t slot);
 /** Slot selected by fleet_port_ota_set_boot_slot(), or -1. */

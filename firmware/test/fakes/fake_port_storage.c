@@ -14,11 +14,18 @@ static struct {
 } s_records[PRV_RECORDS];
 static enum fleet_status s_write_status;
 static unsigned s_writes;
+static void (*s_observer)(const char *key, const void *data, size_t len);
 
 void fake_port_storage_reset(void) {
   memset(s_records, 0, sizeof(s_records));
   s_write_status = FLEET_OK;
   s_writes = 0;
+  s_observer = NULL;
+}
+
+void fake_port_storage_observe_writes(void (*observer)(const char *key, const void *data,
+                                                       size_t len)) {
+  s_observer = observer;
 }
 
 void fake_port_storage_set_write_status(enum fleet_status status) {
@@ -61,6 +68,8 @@ enum fleet_status fleet_port_storage_write(const char *key, const void *data, si
   }
   if (i < 0)
     return FLEET_ERR_IO;
+  if (s_observer != NULL)
+    s_observer(key, data, len);
   strcpy(s_records[i].key, key);
   memcpy(s_records[i].data, data, len);
   s_records[i].len = len;

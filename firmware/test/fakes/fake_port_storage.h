@@ -8,3 +8,6 @@ void fake_port_storage_reset(void);
 void fake_port_storage_set_write_status(enum fleet_status status);
 /** Number of successful writes. */
 unsigned fake_port_storage_write_count(void);
+/** Call @p observer (NULL: none) with each record as it is written, before it replaces the old. */
+void fake_port_storage_observe_writes(void (*observer)(const char *key, const void *data,
+                                                       size_t len));

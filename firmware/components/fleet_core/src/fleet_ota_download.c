@@ -190,6 +190,11 @@ static enum fleet_status prv_prepare(struct fleet_ota *ota, const char *job_id,
     FLEET_LOG_INFO("resuming job %s at byte %llu of %u", job_id, (unsigned long long)resume,
                    (unsigned)doc->size);
   } else {
+    /* A record of another download claims bytes of the slot this one overwrites: drop it first.
+     * The new record is written at the first checkpoint; before that there is nothing to resume,
+     * and a fast download saves the syncs. */
+    if (ota->record.phase != FLEET_OTA_PHASE_NONE)
+      FLEET_RETURN_IF_ERROR(fleet_ota_record_clear());
     memset(&ota->record, 0, sizeof(ota->record));
     ota->record.magic = PRV_RECORD_MAGIC;
     ota->record.phase = FLEET_OTA_PHASE_DOWNLOADING;
@@ -201,7 +206,6 @@ static enum fleet_status prv_prepare(struct fleet_ota *ota, const char *job_id,
     ota->record.size = doc->size;
     ota->record.target_slot = target;
     ota->record.previous_slot = running;
-    FLEET_RETURN_IF_ERROR(prv_save(&ota->record));
   }
   ota->record.written = (uint32_t)resume;
   return prv_begin_at(ota, resume);

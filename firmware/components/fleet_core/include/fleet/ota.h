@@ -4,10 +4,14 @@
  *
  * Download: HTTP GET with Range from the persisted offset; 4 KB writes; the verifier checks the
  * prefix (chip, descriptor, versions) before anything is written and size/SHA-256/signature at
- * the end; the offset is persisted every FLEET_CONFIG_OTA_CHECKPOINT_BYTES after the slot was
- * flushed, so a power cut resumes from the last checkpoint (the bytes before it are read back and
- * re-hashed, not downloaded again). On success the boot slot is switched and the record says
- * INSTALLED; the caller reboots.
+ * the end. Checkpoints: on a FLEET_CONFIG_OTA_CHECKPOINT_BYTES boundary, if at least
+ * FLEET_CONFIG_OTA_CHECKPOINT_MIN_INTERVAL_MS passed since the last one, the slot is flushed
+ * (fleet_port_ota_flush) and only then the record with the new offset is written (atomically), so
+ * a record never claims bytes the flash does not hold durably. The first checkpoint creates the
+ * record (a record of another download is removed before its slot is overwritten); before it
+ * there is nothing to resume. A power cut resumes from the last checkpoint (the bytes before it
+ * are read back and re-hashed, not downloaded again). On success the slot is flushed, the boot
+ * slot is switched and the record says INSTALLED; the caller reboots.
  *
  * Boot: the record tells the new app which job it came from. Running from the target slot in
  * PENDING_VERIFY: report SUCCEEDED, then mark the app valid

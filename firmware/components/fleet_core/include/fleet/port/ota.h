@@ -48,8 +48,9 @@ uint64_t fleet_port_ota_slot_size(uint8_t slot);
 
 /**
  * Prepare a slot for writing bytes [@p offset, @p image_size): erase that range (as
- * esp_ota_begin(partition, image_size) erases only what the image needs); nothing before
- * @p offset is touched, so a resumed download keeps what it wrote (esp_ota_resume semantics).
+ * esp_ota_begin(partition, image_size) erases only what the image needs), at once or sector by
+ * sector as the writes reach it (OTA_WITH_SEQUENTIAL_WRITES); nothing before @p offset is
+ * touched, so a resumed download keeps what it wrote (esp_ota_resume semantics).
  *
  * @param slot Inactive slot.
  * @param offset First byte that will be written.
