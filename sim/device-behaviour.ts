@@ -13,7 +13,14 @@
  */
 import { SeededRandom } from './seeded-random';
 
-export const BEHAVIOURS = ['healthy', 'flaky', 'slow', 'broken', 'rejecting', 'corrupting'] as const;
+export const BEHAVIOURS = [
+  'healthy',
+  'flaky',
+  'slow',
+  'broken',
+  'rejecting',
+  'corrupting',
+] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
 
 /** Percentages (or weights) per behaviour. */
@@ -36,7 +43,13 @@ export const EXPECTED_OUTCOME: Readonly<Record<Behaviour, ExpectedOutcome>> = {
   corrupting: { status: 'FAILED', reason: 'hash_mismatch', updated: false },
 };
 
-export const DEFAULT_MIX: BehaviourMix = { healthy: 90, flaky: 4, slow: 3, broken: 2, rejecting: 1 };
+export const DEFAULT_MIX: BehaviourMix = {
+  healthy: 90,
+  flaky: 4,
+  slow: 3,
+  broken: 2,
+  rejecting: 1,
+};
 
 /**
  * Parses `healthy=90,flaky=5,broken=5`.
@@ -44,7 +57,10 @@ export const DEFAULT_MIX: BehaviourMix = { healthy: 90, flaky: 4, slow: 3, broke
  */
 export function parseBehaviourMix(text: string): BehaviourMix {
   const mix: Partial<Record<Behaviour, number>> = {};
-  for (const entry of text.split(',').map(s => s.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(',')
+    .map(s => s.trim())
+    .filter(Boolean)) {
     const match = /^([a-z]+)=(\d+(?:\.\d+)?)$/.exec(entry);
     if (!match) throw new Error(`--mix: "${entry}": expected <behaviour>=<number>, e.g. flaky=5`);
     const name = match[1] as Behaviour;
@@ -77,5 +93,7 @@ export function assignBehaviours(count: number, mix: BehaviourMix, seed: number)
 
 /** `healthy=90,flaky=5` back from a mix. */
 export function formatBehaviourMix(mix: BehaviourMix): string {
-  return BEHAVIOURS.filter(b => mix[b] !== undefined).map(b => `${b}=${mix[b]}`).join(',');
+  return BEHAVIOURS.filter(b => mix[b] !== undefined)
+    .map(b => `${b}=${mix[b]}`)
+    .join(',');
 }

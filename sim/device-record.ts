@@ -35,7 +35,9 @@ export class DeviceRecordStore {
       return JSON.parse(readFileSync(join(this.dir, `${serial}.json`), 'utf8')) as DeviceRecord;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new Error(`device record ${join(this.dir, `${serial}.json`)} is unreadable: ${String(error)}`);
+      throw new Error(
+        `device record ${join(this.dir, `${serial}.json`)} is unreadable: ${String(error)}`,
+      );
     }
   }
 

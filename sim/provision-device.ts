@@ -5,11 +5,9 @@
  * (https://docs.aws.amazon.com/iot/latest/developerguide/fleet-provision-api.html), through the
  * SDK's `iotidentity` client.
  */
-import { webcrypto } from 'node:crypto';
-import 'reflect-metadata';
-import { Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
 import { iotidentity, mqtt } from 'aws-iot-device-sdk-v2';
-import { connectMqtt, reply } from './device-connection';
+import { claimDeviceTls, connectMqtt, reply } from './device-connection';
+import { createDeviceKey } from './device-key';
 import type { SimTarget } from './sim-target';
 
 export interface ProvisionedIdentity {
@@ -19,43 +17,69 @@ export interface ProvisionedIdentity {
   readonly certificateId: string;
 }
 
-async function keyAndCsr(serial: string): Promise<{ keyPem: string; csrPem: string }> {
-  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const csr = await Pkcs10CertificateRequestGenerator.create({
-    name: `CN=${serial}`,
-    keys: keys as never,
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as never,
-  });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const body = pkcs8.toString('base64').match(/.{1,64}/g)!.join('\n');
-  return { keyPem: `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`, csrPem: csr.toString('pem') };
-}
-
 function refusal(step: string, e: iotidentity.model.ErrorResponse): Error {
-  return new Error(`${step} rejected: ${e.statusCode ?? '?'} ${e.errorCode ?? ''} ${e.errorMessage ?? ''}`.trim());
+  return new Error(
+    `${step} rejected: ${e.statusCode ?? '?'} ${e.errorCode ?? ''} ${e.errorMessage ?? ''}`.trim(),
+  );
 }
 
 /** Provisions `serial` by claim; throws naming the step that was refused. */
-export async function provisionDevice(target: SimTarget, serial: string): Promise<ProvisionedIdentity> {
-  const connection = await connectMqtt(target, target.claim.certPem, target.claim.keyPem, `${target.thingNamePrefix}-${serial}`);
+export async function provisionDevice(
+  target: SimTarget,
+  serial: string,
+): Promise<ProvisionedIdentity> {
+  const connection = await connectMqtt(
+    claimDeviceTls(target),
+    `${target.thingNamePrefix}-${serial}`,
+  );
   try {
     const identity = new iotidentity.IotIdentityClient(connection);
     const qos = mqtt.QoS.AtLeastOnce;
-    const { keyPem, csrPem } = await keyAndCsr(serial);
+    const { keyPem, csrPem } = await createDeviceKey(serial);
 
-    const created = reply<iotidentity.model.CreateCertificateFromCsrResponse>('CreateCertificateFromCsr reply');
-    await identity.subscribeToCreateCertificateFromCsrAccepted({}, qos, (_e, r) => r && created.resolve(r));
-    await identity.subscribeToCreateCertificateFromCsrRejected({}, qos, (_e, r) => r && created.reject(refusal('CreateCertificateFromCsr', r)));
+    const created = reply<iotidentity.model.CreateCertificateFromCsrResponse>(
+      'CreateCertificateFromCsr reply',
+    );
+    await identity.subscribeToCreateCertificateFromCsrAccepted(
+      {},
+      qos,
+      (_e, r) => r && created.resolve(r),
+    );
+    await identity.subscribeToCreateCertificateFromCsrRejected(
+      {},
+      qos,
+      (_e, r) => r && created.reject(refusal('CreateCertificateFromCsr', r)),
+    );
     await identity.publishCreateCertificateFromCsr({ certificateSigningRequest: csrPem }, qos);
     const certificate = await created.promise;
 
     const templateName = target.provisioningTemplate;
     const registered = reply<iotidentity.model.RegisterThingResponse>('RegisterThing reply');
-    await identity.subscribeToRegisterThingAccepted({ templateName }, qos, (_e, r) => r && registered.resolve(r));
-    await identity.subscribeToRegisterThingRejected({ templateName }, qos, (_e, r) => r && registered.reject(refusal('RegisterThing', r)));
-    await identity.publishRegisterThing({ templateName, certificateOwnershipToken: certificate.certificateOwnershipToken!, parameters: { SerialNumber: serial } }, qos);
+    await identity.subscribeToRegisterThingAccepted(
+      { templateName },
+      qos,
+      (_e, r) => r && registered.resolve(r),
+    );
+    await identity.subscribeToRegisterThingRejected(
+      { templateName },
+      qos,
+      (_e, r) => r && registered.reject(refusal('RegisterThing', r)),
+    );
+    await identity.publishRegisterThing(
+      {
+        templateName,
+        certificateOwnershipToken: certificate.certificateOwnershipToken!,
+        parameters: { SerialNumber: serial },
+      },
+      qos,
+    );
     const thing = await registered.promise;
-    return { thingName: thing.thingName!, certPem: certificate.certificatePem!, keyPem, certificateId: certificate.certificateId! };
+    return {
+      thingName: thing.thingName!,
+      certPem: certificate.certificatePem!,
+      keyPem,
+      certificateId: certificate.certificateId!,
+    };
   } finally {
     await connection.disconnect().catch(() => undefined);
   }

@@ -32,9 +32,15 @@ export interface RangeDownloadResult {
 
 class Dropped extends Error {}
 
-const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+const agents = {
+  http: new http.Agent({ keepAlive: true }),
+  https: new https.Agent({ keepAlive: true }),
+};
 
-export async function rangeDownload(url: string, options: RangeDownloadOptions = {}): Promise<RangeDownloadResult> {
+export async function rangeDownload(
+  url: string,
+  options: RangeDownloadOptions = {},
+): Promise<RangeDownloadResult> {
   let hash = createHash('sha256');
   let received = 0;
   let requests = 0;
@@ -81,7 +87,10 @@ export async function rangeDownload(url: string, options: RangeDownloadOptions =
             if (options.bytesPerSecond && !paused) {
               paused = true;
               response.pause();
-              setTimeout(() => ((paused = false), response.resume()), (data.length / options.bytesPerSecond) * 1000);
+              setTimeout(
+                () => ((paused = false), response.resume()),
+                (data.length / options.bytesPerSecond) * 1000,
+              );
             }
           });
           response.on('end', () => resolve(true));

@@ -34,7 +34,9 @@ function read(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new Error(
+      `cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
 }
 
@@ -55,10 +57,15 @@ export async function loadSimTarget(options: LoadSimTargetOptions = {}): Promise
     const [host, port] = need('FLEET_MQTT_ENDPOINT').split(':');
     return {
       mqtt: { host, port: Number(port ?? 8883), caPem: read(need('FLEET_CA_FILE'), 'CA file') },
-      claim: { certPem: read(need('FLEET_CLAIM_CERT_FILE'), 'claim certificate'), keyPem: read(need('FLEET_CLAIM_KEY_FILE'), 'claim key') },
+      claim: {
+        certPem: read(need('FLEET_CLAIM_CERT_FILE'), 'claim certificate'),
+        keyPem: read(need('FLEET_CLAIM_KEY_FILE'), 'claim key'),
+      },
       provisioningTemplate: need('FLEET_PROVISIONING_TEMPLATE'),
       thingNamePrefix: vars.FLEET_THING_NAME_PREFIX ?? thingNamePrefixOf(env),
-      updatePublicKey: createPublicKey(read(need('FLEET_UPDATE_PUBLIC_KEY_FILE'), 'update public key')),
+      updatePublicKey: createPublicKey(
+        read(need('FLEET_UPDATE_PUBLIC_KEY_FILE'), 'update public key'),
+      ),
     };
   }
   const file = join(resolve(options.localStateDir), 'local-cloud.json');
@@ -71,21 +78,39 @@ export async function loadSimTarget(options: LoadSimTargetOptions = {}): Promise
     provisioningTemplate: string | null;
   };
   if (!config.claim || !config.provisioningTemplate)
-    throw new Error(`${file}: no claim certificate or provisioning template (the stack declares none?)`);
-  if (!config.endpoints.kms) throw new Error(`${file}: endpoints.kms is null (the local cloud runs without KMS)`);
+    throw new Error(
+      `${file}: no claim certificate or provisioning template (the stack declares none?)`,
+    );
+  if (!config.endpoints.kms)
+    throw new Error(`${file}: endpoints.kms is null (the local cloud runs without KMS)`);
   const { KMSClient, GetPublicKeyCommand } = await import('@aws-sdk/client-kms');
-  const kms = new KMSClient({ endpoint: config.endpoints.kms, region: config.region, credentials: config.credentials });
+  const kms = new KMSClient({
+    endpoint: config.endpoints.kms,
+    region: config.region,
+    credentials: config.credentials,
+  });
   try {
     const keyId = `alias/esp32-fleet-${env}/update`;
     const out = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
     if (!out.PublicKey) throw new Error(`KMS GetPublicKey ${keyId}: no PublicKey in the answer`);
     return {
       // The server certificate names localhost and 127.0.0.1; the CRT checks the host name.
-      mqtt: { host: config.mqtt.host === '127.0.0.1' ? 'localhost' : config.mqtt.host, port: config.mqtt.port, caPem: read(config.mqtt.caFile, 'CA file') },
-      claim: { certPem: read(config.claim.certFile, 'claim certificate'), keyPem: read(config.claim.keyFile, 'claim key') },
+      mqtt: {
+        host: config.mqtt.host === '127.0.0.1' ? 'localhost' : config.mqtt.host,
+        port: config.mqtt.port,
+        caPem: read(config.mqtt.caFile, 'CA file'),
+      },
+      claim: {
+        certPem: read(config.claim.certFile, 'claim certificate'),
+        keyPem: read(config.claim.keyFile, 'claim key'),
+      },
       provisioningTemplate: config.provisioningTemplate,
       thingNamePrefix: thingNamePrefixOf(env),
-      updatePublicKey: createPublicKey({ key: Buffer.from(out.PublicKey), format: 'der', type: 'spki' }),
+      updatePublicKey: createPublicKey({
+        key: Buffer.from(out.PublicKey),
+        format: 'der',
+        type: 'spki',
+      }),
     };
   } finally {
     kms.destroy();

@@ -13,16 +13,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { iotjobs, iotshadow, mqtt } from 'aws-iot-device-sdk-v2';
 import { parseJobDocument, type JobDocument } from '../ota/job-document';
-import { verifyDetachedSignature } from '../ota/signing/detached-signature';
 import { checkVersionPolicy } from '../ota/version-policy';
 import type { Behaviour } from './device-behaviour';
-import { connectMqtt, reply } from './device-connection';
+import { connectMqtt, deviceTls, reply, type DeviceTls } from './device-connection';
 import type { DeviceRecord, DeviceRecordStore } from './device-record';
 import { provisionDevice } from './provision-device';
 import { rangeDownload } from './range-download';
+import { SignatureVerdicts } from './signature-verdicts';
 import type { SimTarget } from './sim-target';
 
-export type DevicePhase = 'off' | 'provisioning' | 'online' | 'downloading' | 'rebooting' | 'succeeded' | 'failed' | 'rejected' | 'error';
+export type DevicePhase =
+  | 'off'
+  | 'provisioning'
+  | 'online'
+  | 'downloading'
+  | 'rebooting'
+  | 'succeeded'
+  | 'failed'
+  | 'rejected'
+  | 'error';
 
 /** What the fleet and its display see of a device. */
 export interface DeviceStatus {
@@ -46,6 +55,8 @@ export interface VirtualDeviceOptions {
   readonly behaviour: Behaviour;
   readonly target: SimTarget;
   readonly store: DeviceRecordStore;
+  /** Signature checks shared by the devices of a process (signature-verdicts.ts). @defaultValue its own */
+  readonly verdicts?: SignatureVerdicts;
   /** Version a new device leaves the factory with. @defaultValue `1.0.0` */
   readonly factoryVersion?: string;
   /** Throttle of `slow` devices. @defaultValue 256 KiB/s */
@@ -57,6 +68,8 @@ const QOS = mqtt.QoS.AtLeastOnce;
 
 export class VirtualDevice {
   private record!: DeviceRecord;
+  /** Its certificate loaded once, for every connection it makes (device-connection.ts). */
+  private tls?: DeviceTls;
   private connection?: mqtt.MqttClientConnection;
   private jobs?: iotjobs.IotJobsClient;
   private status: DeviceStatus;
@@ -65,9 +78,20 @@ export class VirtualDevice {
   private reconnects = 0;
   private askRetries = 0;
   private readonly startedAt = Date.now();
+  private readonly verdicts: SignatureVerdicts;
 
   constructor(private readonly options: VirtualDeviceOptions) {
-    this.status = { serial: options.serial, behaviour: options.behaviour, phase: 'off', version: '', runningSha256: '', provisionedNow: false, downloadedBytes: 0, drops: 0 };
+    this.verdicts = options.verdicts ?? new SignatureVerdicts();
+    this.status = {
+      serial: options.serial,
+      behaviour: options.behaviour,
+      phase: 'off',
+      version: '',
+      runningSha256: '',
+      provisionedNow: false,
+      downloadedBytes: 0,
+      drops: 0,
+    };
   }
 
   get current(): DeviceStatus {
@@ -82,7 +106,15 @@ export class VirtualDevice {
   /** Boots: provisions if it never did, then connects as its thing and reports its shadow. */
   async start(): Promise<void> {
     const { serial, store, target } = this.options;
-    let record = store.load(serial) ?? { serial, firmware: { version: this.options.factoryVersion ?? '1.0.0', slot: 'ota_0', sha256: 'factory' }, bootsSinceUpdate: 1 };
+    let record = store.load(serial) ?? {
+      serial,
+      firmware: {
+        version: this.options.factoryVersion ?? '1.0.0',
+        slot: 'ota_0',
+        sha256: 'factory',
+      },
+      bootsSinceUpdate: 1,
+    };
     this.set({ version: record.firmware.version, runningSha256: record.firmware.sha256 });
     if (!record.thingName) {
       this.set({ phase: 'provisioning' });
@@ -97,23 +129,38 @@ export class VirtualDevice {
 
   private async goOnline(): Promise<void> {
     const thingName = this.record.thingName!;
-    this.connection = await connectMqtt(this.options.target, this.record.certPem!, this.record.keyPem!, thingName);
+    this.tls ??= deviceTls(this.options.target.mqtt, this.record.certPem!, this.record.keyPem!);
+    this.connection = await connectMqtt(this.tls, thingName);
     this.connection.on('resume', () => void (this.reconnects += 1));
     this.jobs = new iotjobs.IotJobsClient(this.connection);
     await this.reportShadow();
-    this.set({ phase: this.status.phase === 'provisioning' || this.status.phase === 'off' ? 'online' : this.status.phase });
+    this.set({
+      phase:
+        this.status.phase === 'provisioning' || this.status.phase === 'off'
+          ? 'online'
+          : this.status.phase,
+    });
     await this.jobs.subscribeToNextJobExecutionChangedEvents({ thingName }, QOS, (_e, event) => {
       if (event?.execution?.jobId) void this.takeNextJob();
     });
     void this.takeNextJob(); // a job queued while the device was off
   }
 
-  private async reportShadow(ota?: { jobId: string; status: string; reason?: string }): Promise<void> {
+  private async reportShadow(ota?: {
+    jobId: string;
+    status: string;
+    reason?: string;
+  }): Promise<void> {
     const thingName = this.record.thingName!;
     const shadow = new iotshadow.IotShadowClient(this.connection!);
     const reported = {
       firmware: { version: this.record.firmware.version, slot: this.record.firmware.slot },
-      health: { bootsSinceUpdate: this.record.bootsSinceUpdate, crashesSinceUpdate: 0, reconnects: this.reconnects, uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000) },
+      health: {
+        bootsSinceUpdate: this.record.bootsSinceUpdate,
+        crashesSinceUpdate: 0,
+        reconnects: this.reconnects,
+        uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      },
       ...(ota ? { ota } : {}),
     };
     await shadow.publishUpdateShadow({ thingName, state: { reported } }, QOS);
@@ -122,20 +169,53 @@ export class VirtualDevice {
   private async startNext(): Promise<iotjobs.model.JobExecutionData | undefined> {
     const thingName = this.record.thingName!;
     const clientToken = `${this.options.serial}-${Date.now().toString(36)}`;
-    const answer = reply<iotjobs.model.StartNextJobExecutionResponse>(`start-next reply for ${thingName}`);
-    await this.jobs!.subscribeToStartNextPendingJobExecutionAccepted({ thingName }, QOS, (_e, r) => r && r.clientToken === clientToken && answer.resolve(r));
-    await this.jobs!.subscribeToStartNextPendingJobExecutionRejected({ thingName }, QOS, (_e, r) => r && r.clientToken === clientToken && answer.reject(new Error(`start-next rejected: ${r.code} ${r.message}`)));
+    const answer = reply<iotjobs.model.StartNextJobExecutionResponse>(
+      `start-next reply for ${thingName}`,
+    );
+    await this.jobs!.subscribeToStartNextPendingJobExecutionAccepted(
+      { thingName },
+      QOS,
+      (_e, r) => r && r.clientToken === clientToken && answer.resolve(r),
+    );
+    await this.jobs!.subscribeToStartNextPendingJobExecutionRejected(
+      { thingName },
+      QOS,
+      (_e, r) =>
+        r &&
+        r.clientToken === clientToken &&
+        answer.reject(new Error(`start-next rejected: ${r.code} ${r.message}`)),
+    );
     await this.jobs!.publishStartNextPendingJobExecution({ thingName, clientToken }, QOS);
     return (await answer.promise).execution;
   }
 
-  private async update(jobId: string, status: 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'REJECTED', statusDetails: Record<string, string>): Promise<void> {
+  private async update(
+    jobId: string,
+    status: 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'REJECTED',
+    statusDetails: Record<string, string>,
+  ): Promise<void> {
     const thingName = this.record.thingName!;
     const clientToken = `${this.options.serial}-${Date.now().toString(36)}-u`;
     const answer = reply<void>(`update reply for ${jobId} on ${thingName}`);
-    await this.jobs!.subscribeToUpdateJobExecutionAccepted({ thingName, jobId }, QOS, (_e, r) => r && r.clientToken === clientToken && answer.resolve());
-    await this.jobs!.subscribeToUpdateJobExecutionRejected({ thingName, jobId }, QOS, (_e, r) => r && r.clientToken === clientToken && answer.reject(new Error(`update of ${jobId} to ${status} rejected: ${r.code} ${r.message}`)));
-    await this.jobs!.publishUpdateJobExecution({ thingName, jobId, status: iotjobs.model.JobStatus[status], statusDetails, clientToken }, QOS);
+    await this.jobs!.subscribeToUpdateJobExecutionAccepted(
+      { thingName, jobId },
+      QOS,
+      (_e, r) => r && r.clientToken === clientToken && answer.resolve(),
+    );
+    await this.jobs!.subscribeToUpdateJobExecutionRejected(
+      { thingName, jobId },
+      QOS,
+      (_e, r) =>
+        r &&
+        r.clientToken === clientToken &&
+        answer.reject(
+          new Error(`update of ${jobId} to ${status} rejected: ${r.code} ${r.message}`),
+        ),
+    );
+    await this.jobs!.publishUpdateJobExecution(
+      { thingName, jobId, status: iotjobs.model.JobStatus[status], statusDetails, clientToken },
+      QOS,
+    );
     await answer.promise;
   }
 
@@ -159,7 +239,10 @@ export class VirtualDevice {
       if (!inJob && ++this.askRetries <= 5) {
         // Asking for the next job went unanswered (a busy broker): ask again later, as the
         // firmware's jobs client does, with a growing, jittered delay.
-        setTimeout(() => void this.takeNextJob(), 1000 * this.askRetries + Math.random() * 1000).unref();
+        setTimeout(
+          () => void this.takeNextJob(),
+          1000 * this.askRetries + Math.random() * 1000,
+        ).unref();
       } else this.set({ phase: 'error', error: (error as Error).message });
     } finally {
       this.busy = false;
@@ -177,27 +260,41 @@ export class VirtualDevice {
     this.set({ jobId, reason: undefined, downloadedBytes: 0 });
     let doc: JobDocument;
     try {
-      doc = parseJobDocument(typeof rawDocument === 'string' ? rawDocument : JSON.stringify(rawDocument));
+      doc = parseJobDocument(
+        typeof rawDocument === 'string' ? rawDocument : JSON.stringify(rawDocument),
+      );
     } catch {
       return this.fail(jobId, 'FAILED', 'unsupported_document');
     }
     if (behaviour === 'rejecting') return this.fail(jobId, 'REJECTED', 'declined');
     const f = doc.firmware;
-    if (checkVersionPolicy({ version: f.version, secureVersion: f.secureVersion }, { target: 'this device', currentVersion: this.record.firmware.version, secureVersion: null }).length > 0)
+    if (
+      checkVersionPolicy(
+        { version: f.version, secureVersion: f.secureVersion },
+        {
+          target: 'this device',
+          currentVersion: this.record.firmware.version,
+          secureVersion: null,
+        },
+      ).length > 0
+    )
       return this.fail(jobId, 'FAILED', 'version_not_newer');
 
     this.set({ phase: 'downloading' });
     const download = await rangeDownload(f.url, {
-      dropAfter: behaviour === 'flaky' ? [Math.floor(f.size / 3), Math.floor((2 * f.size) / 3)] : [],
-      bytesPerSecond: behaviour === 'slow' ? (this.options.slowBytesPerSecond ?? 256 * 1024) : undefined,
+      dropAfter:
+        behaviour === 'flaky' ? [Math.floor(f.size / 3), Math.floor((2 * f.size) / 3)] : [],
+      bytesPerSecond:
+        behaviour === 'slow' ? (this.options.slowBytesPerSecond ?? 256 * 1024) : undefined,
       corruptAt: behaviour === 'corrupting' ? Math.floor(f.size / 2) : undefined,
       onProgress: received => void (this.status = { ...this.status, downloadedBytes: received }),
     }).catch((error: Error) => error);
     if (download instanceof Error) return this.fail(jobId, 'FAILED', 'download_failed');
     this.set({ downloadedBytes: download.size, drops: download.drops });
     if (download.size !== f.size) return this.fail(jobId, 'FAILED', 'size_mismatch');
-    if (download.sha256.toString('hex') !== f.sha256) return this.fail(jobId, 'FAILED', 'hash_mismatch');
-    if (!verifyDetachedSignature(this.options.target.updatePublicKey, download.sha256, f.signature))
+    if (download.sha256.toString('hex') !== f.sha256)
+      return this.fail(jobId, 'FAILED', 'hash_mismatch');
+    if (!this.verdicts.verify(this.options.target.updatePublicKey, download.sha256, f.signature))
       return this.fail(jobId, 'FAILED', 'signature_invalid');
 
     // Verified: switch the boot slot and reboot into the new app.
@@ -216,7 +313,11 @@ export class VirtualDevice {
       await this.reconnect();
       return this.fail(jobId, 'FAILED', 'rollback');
     }
-    this.record = { ...previous, firmware: { version: f.version, slot: nextSlot, sha256: f.sha256 }, bootsSinceUpdate: 1 };
+    this.record = {
+      ...previous,
+      firmware: { version: f.version, slot: nextSlot, sha256: f.sha256 },
+      bootsSinceUpdate: 1,
+    };
     this.options.store.save(this.record);
     this.set({ version: f.version, runningSha256: f.sha256 });
     await this.reconnect();
@@ -227,7 +328,8 @@ export class VirtualDevice {
 
   private async reconnect(): Promise<void> {
     const thingName = this.record.thingName!;
-    this.connection = await connectMqtt(this.options.target, this.record.certPem!, this.record.keyPem!, thingName);
+    this.tls ??= deviceTls(this.options.target.mqtt, this.record.certPem!, this.record.keyPem!);
+    this.connection = await connectMqtt(this.tls, thingName);
     this.jobs = new iotjobs.IotJobsClient(this.connection);
     await this.jobs.subscribeToNextJobExecutionChangedEvents({ thingName }, QOS, (_e, event) => {
       if (event?.execution?.jobId) void this.takeNextJob();

@@ -5,6 +5,7 @@
  */
 import { assignBehaviours, type Behaviour, type BehaviourMix } from './device-behaviour';
 import { DeviceRecordStore } from './device-record';
+import { SignatureVerdicts } from './signature-verdicts';
 import type { SimTarget } from './sim-target';
 import { VirtualDevice, type DevicePhase, type DeviceStatus } from './virtual-device';
 
@@ -35,9 +36,19 @@ export class VirtualFleet {
   constructor(private readonly options: VirtualFleetOptions) {
     this.store = new DeviceRecordStore(options.stateDir);
     const behaviours = assignBehaviours(options.devices, options.mix, options.seed);
+    const verdicts = new SignatureVerdicts();
     this.devices = behaviours.map(
       (behaviour: Behaviour, i) =>
-        new VirtualDevice({ serial: simSerial(i), behaviour, target: options.target, store: this.store, factoryVersion: options.factoryVersion, slowBytesPerSecond: options.slowBytesPerSecond, onChange: options.onChange }),
+        new VirtualDevice({
+          serial: simSerial(i),
+          behaviour,
+          target: options.target,
+          store: this.store,
+          verdicts,
+          factoryVersion: options.factoryVersion,
+          slowBytesPerSecond: options.slowBytesPerSecond,
+          onChange: options.onChange,
+        }),
     );
   }
 
@@ -55,7 +66,9 @@ export class VirtualFleet {
         onBooted?.(device.current);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 32, this.devices.length) }, worker));
+    await Promise.all(
+      Array.from({ length: Math.min(this.options.concurrency ?? 32, this.devices.length) }, worker),
+    );
   }
 
   statuses(): DeviceStatus[] {
@@ -64,7 +77,17 @@ export class VirtualFleet {
 
   /** How many devices are in each phase. */
   countByPhase(): Record<DevicePhase, number> {
-    const counts = { off: 0, provisioning: 0, online: 0, downloading: 0, rebooting: 0, succeeded: 0, failed: 0, rejected: 0, error: 0 };
+    const counts = {
+      off: 0,
+      provisioning: 0,
+      online: 0,
+      downloading: 0,
+      rebooting: 0,
+      succeeded: 0,
+      failed: 0,
+      rejected: 0,
+      error: 0,
+    };
     for (const d of this.devices) counts[d.current.phase] += 1;
     return counts;
   }

@@ -1,16 +1,16 @@
 /**
  * What the MQTT benchmarks share: the local cloud as a child process (`fleet local up`, its own
- * event loop, its CPU and RSS read from /proc), official `aws-iot-device-sdk-v2` connections, a
- * device key with its CSR, a bounded task pool and command-line flags.
+ * event loop, its CPU and RSS read from /proc), official `aws-iot-device-sdk-v2` connections and a
+ * device key with its CSR (both from the virtual devices in `sim/`, the product's own code), a
+ * bounded task pool and command-line flags.
  */
 import { spawn } from 'node:child_process';
-import { webcrypto } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import 'reflect-metadata';
-import { Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
-import { iot, mqtt } from 'aws-iot-device-sdk-v2';
+import type { mqtt } from 'aws-iot-device-sdk-v2';
+import { connectMqtt, deviceTls, type DeviceTls } from '../../../sim/device-connection';
+import { createDeviceKey, type DeviceKey } from '../../../sim/device-key';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -34,6 +34,8 @@ export interface BenchCloudConfig {
 export interface CloudProcess {
   readonly pid: number;
   readonly config: BenchCloudConfig;
+  /** Why the process ended (`exit 1`, `SIGKILL`), or undefined while it runs. */
+  ended(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -63,20 +65,33 @@ export async function startCloudProcess(
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let err = '';
-  child.stderr.on('data', d => (err += d));
+  child.stderr.on('data', d => (err = (err + d).slice(-8192))); // the last lines say why it died
+  let ended: string | undefined;
+  child.once('exit', (code, signal) => (ended = signal ?? `exit ${code}`));
+  // Never outlive the benchmark, even when it dies of an uncaught error.
+  const killOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   await new Promise<void>((resolve, reject) => {
     let out = '';
+    let ready = false;
     child.stdout.on('data', d => {
+      if (ready) return; // later output is not kept (a long run would pile it up)
       out += d;
-      if (out.includes('Press Ctrl-C')) resolve();
+      ready = out.includes('Press Ctrl-C');
+      if (ready) resolve();
     });
     child.on('exit', code => reject(new Error(`fleet local up exited with ${code}: ${err}`)));
   });
   return {
     pid: child.pid!,
-    config: JSON.parse(readFileSync(join(stateDir, 'local-cloud.json'), 'utf8')) as BenchCloudConfig,
+    config: JSON.parse(
+      readFileSync(join(stateDir, 'local-cloud.json'), 'utf8'),
+    ) as BenchCloudConfig,
+    ended: () => ended,
     stop: () =>
       new Promise(resolve => {
+        process.off('exit', killOnExit);
+        if (ended) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
@@ -95,13 +110,12 @@ export function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-const client = new mqtt.MqttClient();
 /**
  * Building an aws-crt TLS context costs ~8 ms of CPU (key and CA parsing), so one is built per
- * credential and reused for every connection with it; each connection still makes its own TLS
- * session (full handshake with client certificate).
+ * credential and reused for every connection with it (sim/device-connection.ts); each connection
+ * still makes its own TLS session (full handshake with client certificate).
  */
-const baseConfigs = new Map<string, mqtt.MqttConnectionConfig>();
+const tlsByCredential = new Map<string, DeviceTls>();
 
 /** An MQTT 3.1.1 connection over mutual TLS to the local cloud, as a device makes it. */
 export async function connectDevice(
@@ -112,23 +126,21 @@ export async function connectDevice(
   operationTimeoutMs = 30_000,
 ): Promise<mqtt.MqttClientConnection> {
   const cacheKey = `${certPem}\n${operationTimeoutMs}`;
-  let base = baseConfigs.get(cacheKey);
-  if (!base) {
-    base = iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder(certPem, keyPem)
-      .with_certificate_authority(readFileSync(config.mqtt.caFile, 'utf8'))
-      .with_endpoint('localhost')
-      .with_port(config.mqtt.port)
-      .with_clean_session(true)
-      .with_keep_alive_seconds(1200)
-      .with_ping_timeout_ms(30_000)
-      .with_protocol_operation_timeout_ms(operationTimeoutMs)
-      .build();
-    baseConfigs.set(cacheKey, base);
+  let tls = tlsByCredential.get(cacheKey);
+  if (!tls) {
+    const endpoint = {
+      host: 'localhost',
+      port: config.mqtt.port,
+      caPem: readFileSync(config.mqtt.caFile, 'utf8'),
+    };
+    tls = deviceTls(endpoint, certPem, keyPem, {
+      keepAliveSeconds: 1200,
+      pingTimeoutMs: 30_000,
+      operationTimeoutMs,
+    });
+    tlsByCredential.set(cacheKey, tls);
   }
-  const conn = client.new_connection({ ...base, client_id: clientId });
-  conn.on('error', () => {});
-  await conn.connect();
-  return conn;
+  return connectMqtt(tls, clientId);
 }
 
 /** Runs `task(0..count-1)` with at most `concurrency` at a time; results in index order. */
@@ -159,19 +171,6 @@ export function deferred<T>(): { promise: Promise<T>; done(v: T): void; fail(e: 
 }
 
 /** A device's EC P-256 key (PKCS #8 PEM) and the CSR it sends to CreateCertificateFromCsr. */
-export async function deviceKey(): Promise<{ keyPem: string; csrPem: string }> {
-  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
-    'sign',
-    'verify',
-  ])) as webcrypto.CryptoKeyPair;
-  const csr = await Pkcs10CertificateRequestGenerator.create({
-    name: 'CN=device',
-    keys: keys as never,
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as never,
-  });
-  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString(
-    'base64',
-  );
-  const keyPem = `-----BEGIN PRIVATE KEY-----\n${der.match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
-  return { keyPem, csrPem: csr.toString('pem') };
+export function deviceKey(): Promise<DeviceKey> {
+  return createDeviceKey('device');
 }
