@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { registerClaimCertCommand } from './commands/claim-cert';
+import { registerConsoleCommand } from './commands/console';
 import { registerImageCommand } from './commands/image';
 import { registerLocalCommand } from './commands/local';
 import { registerReleaseCommand } from './commands/release';
@@ -24,6 +25,7 @@ const program = new Command()
 
 // Command families register here (one line each):
 registerClaimCertCommand(program);
+registerConsoleCommand(program);
 registerImageCommand(program);
 registerLocalCommand(program);
 registerReleaseCommand(program);

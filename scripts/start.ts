@@ -39,6 +39,8 @@ const program = new Command('npm start')
   .option('--image <file>', 'ESP32 app image to release', fixture)
   .option('--keep-running', 'leave the local cloud, worker and devices up afterwards and print how to reach them (Ctrl-C stops)', false)
   .option('--firmware-devices <n>', "firmware fleet-device processes (the POSIX build) added to the fleet stage when firmware/build has one; 0 for none", (v: string) => (v === '0' ? 0 : positiveInt(v)), 2)
+  .option('--console-port <n>', 'port of the web console (a taken port falls back to a free one)', (v: string) => (v === '0' ? 0 : positiveInt(v)), 8090)
+  .option('--no-console', 'do not serve the web console')
   .option('--timeout <seconds>', 'give up when the rollout has not ended after this long', positiveInt, 120)
   .addHelpText(
     'after',
@@ -52,7 +54,7 @@ Logs of the local cloud and worker: FLEET_LOG_LEVEL=info (they go to stdout betw
 
 async function main(): Promise<number> {
   program.parse();
-  const opts = program.opts<{ firmwareDevices: number; devices: number; mix: string; seed: number; plan: string; image: string; keepRunning: boolean; timeout: number }>();
+  const opts = program.opts<{ console: boolean; consolePort: number; firmwareDevices: number; devices: number; mix: string; seed: number; plan: string; image: string; keepRunning: boolean; timeout: number }>();
   const mix = parseBehaviourMix(opts.mix);
   for (const [what, file] of [['--plan', opts.plan], ['--image', opts.image]] as const)
     if (!existsSync(file)) throw new Error(`${what}: ${file} does not exist`);
@@ -82,6 +84,7 @@ async function main(): Promise<number> {
       fleetDeviceBinary: binary,
       firmwareDevices: binary ? opts.firmwareDevices : 0,
       onProgress: s => display.update(s),
+      ...(opts.console ? { console: { port: opts.consolePort } } : {}),
     });
   } catch (error) {
     await redis.stop();
@@ -93,7 +96,7 @@ async function main(): Promise<number> {
     console.log(`
 Still running (Ctrl-C stops everything):
   local cloud   ${demo.cloud.configPath}  (MQTT ${c.mqtt.host}:${c.mqtt.port}, IoT ${c.endpoints.iot}, S3 ${c.endpoints.s3})
-  Redis         ${redis.url}
+  Redis         ${redis.url}${demo.result.snapshot.consoleUrl ? `\n  web console   ${demo.result.snapshot.consoleUrl}` : ''}
   try           REDIS_URL=${redis.url} FLEET_QUEUE_PREFIX=${demo.result.queuePrefix} npm run fleet -- rollout status ${demo.result.releaseId} --local .fleet/local`);
     await new Promise<void>(resolve => process.once('SIGINT', () => resolve()));
   }

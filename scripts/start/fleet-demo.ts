@@ -63,6 +63,11 @@ export interface FleetDemoOptions {
   readonly fleetDeviceBinary?: string;
   /** Their state dirs. @defaultValue `<simStateDir>/../firmware` */
   readonly firmwareStateDir?: string;
+  /**
+   * Serve the web console (`console/`) once the local cloud and worker run; a taken port falls
+   * back to a free one. @defaultValue no console
+   */
+  readonly console?: { readonly port: number; readonly host?: string };
 }
 
 /** A stage's job as DescribeJob counts it (`ota/`'s counts), with its place in the demo. */
@@ -78,6 +83,8 @@ export interface StageProgress extends JobExecutionCounts {
 export interface DemoSnapshot {
   readonly phase: 'cloud' | 'booting' | 'releasing' | 'rolling-out' | 'done';
   readonly elapsedMs: number;
+  /** The web console's URL, once it listens. */
+  readonly consoleUrl?: string;
   readonly devices: number;
   readonly provisioned: number;
   readonly provisionedNow: number;
@@ -162,6 +169,12 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<FleetDemo
     stop.push(() => worker.close());
     const queues = new FleetQueues(config);
     stop.push(() => queues.close());
+    if (options.console) {
+      const { startDemoConsole } = await import('./start-console');
+      const server = await startDemoConsole({ configPath: cloud.configPath, redisUrl: options.redisUrl, queuePrefix: config.queuePrefix, ...options.console });
+      stop.push(() => server.close());
+      emit({ consoleUrl: server.url });
+    }
 
     // The virtual fleet boots and provisions itself.
     emit({ phase: 'booting' });

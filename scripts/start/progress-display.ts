@@ -39,7 +39,9 @@ export class ProgressDisplay {
   }
 
   lines(s: DemoSnapshot): string[] {
-    const lines = [`esp32-fleet · ${(s.elapsedMs / 1000).toFixed(1)} s · ${s.phase}`, `devices  ${s.provisioned}/${s.devices} online (${s.provisionedNow} provisioned by claim in this run)`];
+    const lines = [`esp32-fleet · ${(s.elapsedMs / 1000).toFixed(1)} s · ${s.phase}`];
+    if (s.consoleUrl) lines.push(`console  ${s.consoleUrl}`);
+    lines.push(`devices  ${s.provisioned}/${s.devices} online (${s.provisionedNow} provisioned by claim in this run)`);
     if (s.version) lines.push(`release  ${s.version} (${s.releaseId})  rollout ${s.rollout?.state ?? 'queued for build'}`);
     for (const stage of s.stages) lines.push(stageLine(stage));
     const gates = gateLines(s);
