@@ -10,15 +10,17 @@
  * - Authorized publishes on `$aws/...` request topics are handed to the reserved-topic dispatcher.
  * - Retained messages persist in the registry across restarts.
  */
+import { constants, randomUUID } from 'node:crypto';
 import { once, type EventEmitter } from 'node:events';
-import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import type { Registry } from '../registry/registry';
 import { effectiveKeepalive, MAX_SUBSCRIPTIONS_PER_SUBSCRIBE, topicMatchesFilter } from './broker-limits';
 import { peerCertificateId, type SigV4Signer } from './connection-identity';
+import { coalesceWrites } from './coalesce-writes';
 import { guardQueueDrain } from './guard-queue-drain';
+import { quietSysTopics } from './quiet-sys-topics';
 import { createPolicyHooks, identityOf, refuseSubscription, type BrokerLog } from './policy-hooks';
 import { connectedEvent, disconnectedEvent, disconnectReasonOf, hasPresenceEvents, presenceTopic, type DisconnectReason, type PresenceSession } from './presence-events';
 import type { ReservedTopicDispatcher } from './reserved-topics';
@@ -79,6 +81,7 @@ export async function startIotBroker(options: IotBrokerOptions): Promise<IotBrok
   });
   // Bursts of publishes (a job notifying thousands of things) must not recurse through aedes' queue.
   guardQueueDrain(aedes);
+  quietSysTopics(aedes);
   for (const retained of registry.listRetained()) {
     await (aedes as unknown as { persistence: { storeRetained(p: unknown): Promise<void> } }).persistence.storeRetained({ cmd: 'publish', topic: retained.topic, payload: retained.payload, qos: retained.qos as 0 | 1, retain: true, dup: false } as never);
   }
@@ -157,6 +160,11 @@ export async function startIotBroker(options: IotBrokerOptions): Promise<IotBrok
       minVersion: 'TLSv1.2',
       // Small MQTT packets (CONNACK, SUBACK, replies) must not wait for Nagle + delayed ACK (~40 ms each).
       noDelay: true,
+      // No stateless session tickets: OpenSSL 3 builds each TLS 1.3 ticket by serialising the session
+      // and parsing it back (peer certificate included), ~0.4 ms of every handshake, and devices do
+      // not resume sessions. With this option TLS 1.3 still sends a (stateful) ticket that nothing
+      // stores, so a resumption attempt falls back to a full handshake.
+      secureOptions: constants.SSL_OP_NO_TICKET,
     },
     (socket: TLSSocket) => {
       // Refuse unknown or non-ACTIVE certificates before any MQTT byte is read.
@@ -168,6 +176,7 @@ export async function startIotBroker(options: IotBrokerOptions): Promise<IotBrok
         return;
       }
       hooks.attach(socket, record.certificateId, record.certificateArn);
+      coalesceWrites(socket);
       serve(socket);
     },
   );
