@@ -19,8 +19,9 @@
  * - A retained message is delivered on SUBSCRIBE only to a filter equal to its topic (no wildcards).
  */
 import type { AedesOptions, Client } from 'aedes';
-import { evaluatePolicies, type IotAction } from '../policy/evaluate-policies';
+import type { IotAction } from '../policy/evaluate-policies';
 import type { Registry } from '../registry/registry';
+import { PolicyDecisionCache } from './policy-decision-cache';
 import { MAX_CLIENT_ID_BYTES, MAX_PAYLOAD_BYTES, MAX_QOS, MAX_SUBSCRIPTIONS_PER_CONNECTION, topicLimitViolation } from './broker-limits';
 import { policyContextFor, sigV4PolicyContext, type ConnectionIdentity, type SigV4Signer } from './connection-identity';
 import type { DisconnectReason } from './presence-events';
@@ -64,10 +65,11 @@ function limitRefusal(message: string): Error {
 export function createPolicyHooks(deps: { registry: Registry; log: BrokerLog }) {
   const { registry, log } = deps;
   const arn = (resource: string): string => registry.arn(resource);
+  const decisions = new PolicyDecisionCache();
 
   function allowed(identity: ConnectionIdentity, action: IotAction, resource: string): boolean {
     const policies = identity.signer ? identity.signer.policies() : registry.policiesFor(identity.certificateArn ?? '');
-    const decision = evaluatePolicies(policies, { action, resource: arn(resource), context: identity.context });
+    const decision = decisions.decide(identity, policies, identity.context, action, arn(resource));
     if (decision.effect === 'Deny') {
       log.info({ clientId: identity.clientId, certificateId: identity.certificateId, accessKeyId: identity.signer?.accessKeyId, action, resource, reason: decision.reason, policy: decision.policyName }, 'denied by IoT policy');
       return false;

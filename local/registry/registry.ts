@@ -51,6 +51,8 @@ export class Registry {
   /** certificate id → attached thing names */
   private readonly thingsByCertificate = new Map<string, Set<string>>();
   private readonly parsedPolicies = new Map<string, NamedPolicy>();
+  /** `policiesFor` answers by principal, dropped whenever they could change. */
+  private readonly policySets = new Map<string, readonly NamedPolicy[]>();
   /** Called after every putThing (the jobs engine follows group membership for CONTINUOUS jobs). */
   private readonly thingListeners: ((thing: ThingRecord) => void)[] = [];
 
@@ -94,6 +96,7 @@ export class Registry {
     const record: PolicyRecord = { policyName, policyArn: this.arn(`policy/${policyName}`), policyDocument };
     this.store.set(C.policies, policyName, record);
     this.parsedPolicies.set(policyName, { name: policyName, document: parsed });
+    this.policySets.clear(); // any principal may have this policy attached
     return record;
   }
 
@@ -105,10 +108,21 @@ export class Registry {
     if (!this.getPolicy(policyName)) throw new ResourceNotFoundError(`AttachPolicy: policy ${policyName} does not exist`);
     this.store.set(C.policyTargets, `${policyName}|${target}`, { policyName, target });
     this.index(this.policiesByTarget, target, policyName, true);
+    this.policySets.delete(target);
   }
 
-  /** Parsed policies attached to a principal (certificate ARN). */
-  policiesFor(target: string): NamedPolicy[] {
+  /**
+   * Parsed policies attached to a principal (certificate ARN). The same frozen array is returned
+   * until a policy is created or replaced or the principal's attachments change, so callers may
+   * cache decisions per array (see `../broker/policy-decision-cache.ts`).
+   */
+  policiesFor(target: string): readonly NamedPolicy[] {
+    let policies = this.policySets.get(target);
+    if (!policies) this.policySets.set(target, (policies = Object.freeze(this.readPolicies(target))));
+    return policies;
+  }
+
+  private readPolicies(target: string): NamedPolicy[] {
     const names = this.policiesByTarget.get(target);
     if (!names) return [];
     const out: NamedPolicy[] = [];
@@ -156,6 +170,7 @@ export class Registry {
     if (!record) return;
     for (const name of this.policiesByTarget.get(record.certificateArn) ?? []) this.store.set(C.policyTargets, `${name}|${record.certificateArn}`, null);
     this.policiesByTarget.delete(record.certificateArn);
+    this.policySets.delete(record.certificateArn);
     for (const thing of this.thingsByCertificate.get(certificateId) ?? []) this.store.set(C.thingPrincipals, `${thing}|${certificateId}`, null);
     this.thingsByCertificate.delete(certificateId);
     this.store.set(C.certificates, certificateId, null);
