@@ -1,7 +1,8 @@
 /* fleet-ota-bench: runs the device's OTA path alone — fleet_ota_download() over the POSIX ports
  * (HTTP GET, 4 KB writes into the flash file, SHA-256 with libcrypto and ECDSA verify with
- * mbedTLS, checkpoint records with fsync) — for one job document, and prints the elapsed time. No
- * MQTT: it measures the download + verify part that fleet-device runs for an OTA job
+ * mbedTLS, checkpoint records with fsync) — for one job document, and prints the elapsed time and
+ * where it went (fleet_ota_bench_phases.h). No MQTT: it measures the download + verify part that
+ * fleet-device runs for an OTA job
  * (scripts/bench/firmware-ota.bench.ts). fleet-ota-bench --job <job-document.json> --public-key
  * <pem> --state <dir> [--ca <pem>] (--ca: CA certificates for an https URL)
  */
@@ -15,6 +16,7 @@
 #include "fleet/job_document.h"
 #include "fleet/ota.h"
 #include "fleet/port/device.h"
+#include "fleet_ota_bench_phases.h"
 #include "fleet_posix_config.h"
 #include "fleet_posix_flash.h"
 #include "fleet_posix_main.h"
@@ -89,7 +91,9 @@ int main(int argc, char **argv) {
   enum fleet_status status = fleet_ota_download(&s_ota, "bench", &s_doc, &facts, NULL);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-  printf("{\"status\":\"%s\",\"bytes\":%u,\"seconds\":%.6f}\n", fleet_status_to_str(status),
-         (unsigned)s_doc.size, seconds);
+  printf("{\"status\":\"%s\",\"bytes\":%u,\"seconds\":%.6f,\"phases\":{",
+         fleet_status_to_str(status), (unsigned)s_doc.size, seconds);
+  fleet_ota_bench_phases_print(stdout);
+  printf("}}\n");
   return status == FLEET_OK ? 0 : 1;
 }
