@@ -30,11 +30,12 @@ import {
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
-import { createWebSocketStream, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import { EMPTY_SHA256, SigV4Error, verifySigV4 } from '../sigv4';
 import type { SigV4Signer } from './connection-identity';
 import type { IotBroker } from './iot-broker';
 import type { BrokerLog } from './policy-hooks';
+import { mqttWebSocketStream } from './websocket-stream';
 
 /** The WebSocket path AWS IoT serves MQTT on. */
 export const MQTT_WEBSOCKET_PATH = '/mqtt';
@@ -152,7 +153,7 @@ export async function startMqttWebSocketListener(
       );
     }
     wss.handleUpgrade(request, socket, head, ws => {
-      const stream = createWebSocketStream(ws);
+      const stream = mqttWebSocketStream(ws);
       // Errors (a peer gone mid-frame) end the connection; aedes sees the stream close.
       stream.on('error', error => log.debug({ err: error.message }, 'MQTT WebSocket stream error'));
       broker.handleSigV4Stream(stream, signer, request.socket.remoteAddress);
