@@ -13,6 +13,7 @@
  * certificate). Each connection still makes its own TLS session (full handshake, client
  * certificate), so the broker sees exactly what a fleet of devices does.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { iot, mqtt } from 'aws-iot-device-sdk-v2';
 import type { SimTarget } from './sim-target';
 
@@ -70,6 +71,42 @@ export async function connectMqtt(
   connection.on('error', () => undefined); // surfaced by the failing operation instead
   await connection.connect();
   return connection;
+}
+
+const retriedFailures = new Map<string, number>();
+
+/** Connect failures of this process that a retry made up for, by error text (for benchmarks). */
+export function retriedConnectFailures(): ReadonlyMap<string, number> {
+  return retriedFailures;
+}
+
+/** The text of a failure: aws-crt rejects its promises with plain strings (`Failed to connect: …`). */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * {@link connectMqtt}, tried again after a failure with a growing, jittered delay (0.5, 1, 2, 4 s
+ * + up to 0.5 s), as firmware keeps reconnecting after a boot (esp-mqtt reconnects on its own).
+ * A fleet rebooting into a new version at once is a connection storm: the broker handshakes one
+ * connection at a time and some connects time out; the devices come back a moment later.
+ * @throws the last attempt's error, naming the attempts
+ */
+export async function connectMqttRetrying(
+  tls: DeviceTls,
+  clientId: string,
+  attempts = 5,
+): Promise<mqtt.MqttClientConnection> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connectMqtt(tls, clientId);
+    } catch (error) {
+      if (attempt >= attempts)
+        throw new Error(`${clientId}: ${errorText(error)} (${attempts} attempts)`);
+      retriedFailures.set(errorText(error), (retriedFailures.get(errorText(error)) ?? 0) + 1);
+      await sleep(500 * 2 ** (attempt - 1) + Math.random() * 500);
+    }
+  }
 }
 
 /** A promise and its resolvers, rejected after `ms` with `what` in the message. */

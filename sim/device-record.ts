@@ -1,9 +1,13 @@
 /**
  * What a virtual device keeps across restarts (its "flash"): identity after provisioning and the
  * firmware it runs. One JSON file per device, `<state-dir>/devices/<serial>.json`, written
- * atomically (temporary file + rename) so a killed run never leaves half a record.
+ * atomically (temporary file + rename) so a killed run never leaves half a record. Writes are
+ * asynchronous: thousands of devices share one event loop, and a synchronous write + rename per
+ * update blocked all of them (9 % of the simulator's CPU time in a 5,000-device rollout). A device
+ * awaits its own write before it goes on, as firmware waits for its flash.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface DeviceRecord {
@@ -41,9 +45,9 @@ export class DeviceRecordStore {
     }
   }
 
-  save(record: DeviceRecord): void {
+  async save(record: DeviceRecord): Promise<void> {
     const file = join(this.dir, `${record.serial}.json`);
-    writeFileSync(`${file}.tmp`, JSON.stringify(record));
-    renameSync(`${file}.tmp`, file);
+    await writeFile(`${file}.tmp`, JSON.stringify(record));
+    await rename(`${file}.tmp`, file);
   }
 }

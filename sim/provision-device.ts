@@ -6,7 +6,7 @@
  * SDK's `iotidentity` client.
  */
 import { iotidentity, mqtt } from 'aws-iot-device-sdk-v2';
-import { claimDeviceTls, connectMqtt, reply } from './device-connection';
+import { claimDeviceTls, connectMqttRetrying, reply } from './device-connection';
 import { createDeviceKey } from './device-key';
 import type { SimTarget } from './sim-target';
 
@@ -28,7 +28,7 @@ export async function provisionDevice(
   target: SimTarget,
   serial: string,
 ): Promise<ProvisionedIdentity> {
-  const connection = await connectMqtt(
+  const connection = await connectMqttRetrying(
     claimDeviceTls(target),
     `${target.thingNamePrefix}-${serial}`,
   );

@@ -15,7 +15,13 @@ import { iotjobs, iotshadow, mqtt } from 'aws-iot-device-sdk-v2';
 import { parseJobDocument, type JobDocument } from '../ota/job-document';
 import { checkVersionPolicy } from '../ota/version-policy';
 import type { Behaviour } from './device-behaviour';
-import { connectMqtt, deviceTls, reply, type DeviceTls } from './device-connection';
+import {
+  connectMqttRetrying,
+  deviceTls,
+  errorText,
+  reply,
+  type DeviceTls,
+} from './device-connection';
 import type { DeviceRecord, DeviceRecordStore } from './device-record';
 import { provisionDevice } from './provision-device';
 import { rangeDownload } from './range-download';
@@ -119,7 +125,7 @@ export class VirtualDevice {
     if (!record.thingName) {
       this.set({ phase: 'provisioning' });
       record = { ...record, ...(await provisionDevice(target, serial)) };
-      store.save(record);
+      await store.save(record);
       this.set({ provisionedNow: true });
     }
     this.record = record;
@@ -130,7 +136,7 @@ export class VirtualDevice {
   private async goOnline(): Promise<void> {
     const thingName = this.record.thingName!;
     this.tls ??= deviceTls(this.options.target.mqtt, this.record.certPem!, this.record.keyPem!);
-    this.connection = await connectMqtt(this.tls, thingName);
+    this.connection = await connectMqttRetrying(this.tls, thingName);
     this.connection.on('resume', () => void (this.reconnects += 1));
     this.jobs = new iotjobs.IotJobsClient(this.connection);
     await this.reportShadow();
@@ -243,7 +249,7 @@ export class VirtualDevice {
           () => void this.takeNextJob(),
           1000 * this.askRetries + Math.random() * 1000,
         ).unref();
-      } else this.set({ phase: 'error', error: (error as Error).message });
+      } else this.set({ phase: 'error', error: errorText(error) });
     } finally {
       this.busy = false;
     }
@@ -309,7 +315,7 @@ export class VirtualDevice {
       // which reports the failure (firmware: "rollback").
       await sleep(200);
       this.record = { ...previous, bootsSinceUpdate: previous.bootsSinceUpdate + 1 };
-      this.options.store.save(this.record);
+      await this.options.store.save(this.record);
       await this.reconnect();
       return this.fail(jobId, 'FAILED', 'rollback');
     }
@@ -318,7 +324,7 @@ export class VirtualDevice {
       firmware: { version: f.version, slot: nextSlot, sha256: f.sha256 },
       bootsSinceUpdate: 1,
     };
-    this.options.store.save(this.record);
+    await this.options.store.save(this.record);
     this.set({ version: f.version, runningSha256: f.sha256 });
     await this.reconnect();
     await this.update(jobId, 'SUCCEEDED', { releaseId: doc.releaseId });
@@ -329,7 +335,7 @@ export class VirtualDevice {
   private async reconnect(): Promise<void> {
     const thingName = this.record.thingName!;
     this.tls ??= deviceTls(this.options.target.mqtt, this.record.certPem!, this.record.keyPem!);
-    this.connection = await connectMqtt(this.tls, thingName);
+    this.connection = await connectMqttRetrying(this.tls, thingName);
     this.jobs = new iotjobs.IotJobsClient(this.connection);
     await this.jobs.subscribeToNextJobExecutionChangedEvents({ thingName }, QOS, (_e, event) => {
       if (event?.execution?.jobId) void this.takeNextJob();
@@ -337,8 +343,8 @@ export class VirtualDevice {
   }
 
   /** Records a boot that failed (the fleet keeps going without this device). */
-  markError(error: Error): void {
-    this.set({ phase: 'error', error: error.message });
+  markError(error: unknown): void {
+    this.set({ phase: 'error', error: errorText(error) });
   }
 
   async close(): Promise<void> {

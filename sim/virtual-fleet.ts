@@ -61,7 +61,7 @@ export class VirtualFleet {
         try {
           await device.start();
         } catch (error) {
-          device.markError(error as Error);
+          device.markError(error);
         }
         onBooted?.(device.current);
       }
