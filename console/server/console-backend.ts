@@ -140,16 +140,18 @@ export class ConsoleBackend {
   /** One page of the fleet table (GET /api/fleet). */
   async fleet(filter: FleetFilter, nextToken?: string): Promise<FleetPage> {
     const queryString = fleetQuery(filter);
-    const [search, stats] = await Promise.all([
-      this.iot.send(
-        new SearchIndexCommand({ queryString, maxResults: FLEET_PAGE_SIZE, nextToken }),
-      ),
-      this.iot.send(new GetStatisticsCommand({ queryString })),
-    ]);
+    const search = await this.iot.send(
+      new SearchIndexCommand({ queryString, maxResults: FLEET_PAGE_SIZE, nextToken }),
+    );
+    // SearchIndex gives no total; count only when there is more than this page (one more pass).
+    const total =
+      search.nextToken === undefined && nextToken === undefined
+        ? (search.things ?? []).length
+        : ((await this.iot.send(new GetStatisticsCommand({ queryString }))).statistics?.count ?? 0);
     return {
       query: queryString,
       things: (search.things ?? []).map(thingRow),
-      total: stats.statistics?.count ?? 0,
+      total,
       ...(search.nextToken ? { nextToken: search.nextToken } : {}),
     };
   }
@@ -165,6 +167,7 @@ export class ConsoleBackend {
       for (const g of page.thingGroups ?? []) if (g.groupName) groups.push(g.groupName);
       token = page.nextToken;
     } while (token);
+    // One index pass: the aggregation's totalCount is the number of things (API_GetBucketsAggregation).
     const buckets = await this.iot.send(
       new GetBucketsAggregationCommand({
         queryString: 'thingName:*',
@@ -172,14 +175,13 @@ export class ConsoleBackend {
         bucketsAggregationType: { termsAggregation: { maxBuckets: 100 } },
       }),
     );
-    const things = await this.iot.send(new GetStatisticsCommand({ queryString: 'thingName:*' }));
     return {
       groups: groups.sort(),
       versions: (buckets.buckets ?? []).map(b => ({
         version: b.keyValue ?? '',
         count: b.count ?? 0,
       })),
-      things: things.statistics?.count ?? 0,
+      things: buckets.totalCount ?? 0,
     };
   }
 

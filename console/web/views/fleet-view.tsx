@@ -67,8 +67,6 @@ export function FleetView({ presence }: { presence: PresenceBook }) {
   const [more, setMore] = useState<FleetPage[]>([]);
   const [loadingMore, setLoadingMore] = useState(false);
   useEffect(() => setMore([]), [debounced, group, version]);
-  // New things or versions: the filters' choices follow.
-  useEffect(() => facets.reload(), [first.data?.total]);
 
   const [live] = useState(() => new Map<string, Reported>());
   const [, setTick] = useState(0);
