@@ -4,7 +4,9 @@
  * copying it again). Replaces libcurl, which with the TLS and LDAP libraries Debian builds it
  * against held 200 KB of heap in fleet-device before the first byte of an OTA. No redirects (a
  * presigned URL answers itself). A connection gets 10 s; a transfer that delivers no byte for
- * 30 s counts as a drop (the OTA resumes from its last checkpoint). */
+ * 30 s counts as a drop (the OTA resumes from its last checkpoint). The server certificate is
+ * checked against the CA file and the URL's host name; Debian's mbedTLS 2.28 matches DNS names
+ * only, so an https URL with an IP address fails verification (S3 URLs carry names). */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -173,6 +175,14 @@ static enum fleet_status prv_tls_start(struct prv_conn *c) {
   }
   mbedtls_ssl_set_bio(&c->ssl, &c->fd, prv_bio_send, prv_bio_recv, NULL);
   while ((rc = mbedtls_ssl_handshake(&c->ssl)) != 0) {
+    if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+      char why[256]; /* which check failed: CA, name, dates (one line per failed check) */
+      int n = mbedtls_x509_crt_verify_info(why, sizeof(why), "",
+                                           mbedtls_ssl_get_verify_result(&c->ssl));
+      for (int i = 0; i < n; i++)
+        why[i] = why[i] == '\n' ? (i + 1 < n ? ';' : '\0') : why[i];
+      return prv_error(c, "TLS handshake: server certificate refused", n > 0 ? why : "?");
+    }
     if (rc != MBEDTLS_ERR_SSL_WANT_READ && rc != MBEDTLS_ERR_SSL_WANT_WRITE)
       return prv_tls_error(c, "TLS handshake", rc);
   }
