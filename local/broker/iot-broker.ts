@@ -50,8 +50,14 @@ export interface IotBroker {
    * Serves MQTT on a stream whose SigV4 signature was verified (a WebSocket), with the same
    * hooks, limits and lifecycle events as a TLS connection.
    */
-  handleSigV4Stream(stream: Duplex, signer: SigV4Signer, remoteAddress: string | undefined): void;
+  handleSigV4Stream(stream: Duplex, signer: SigV4Signer, remoteAddress: string | undefined, transport?: StreamTransportFacts): void;
   close(): Promise<void>;
+}
+
+/** What the transport of a handed-in stream knows about how it ended. */
+export interface StreamTransportFacts {
+  /** True once the peer closed the transport cleanly (a WebSocket close frame). */
+  closedByPeer(): boolean;
 }
 
 /** Starts the broker (see the file header). */
@@ -115,6 +121,7 @@ export async function startIotBroker(options: IotBrokerOptions): Promise<IotBrok
 
   // Lifecycle events. versionNumber grows across restarts too (seeded with the clock).
   const sessions = new WeakMap<Client, PresenceSession>();
+  const transports = new WeakMap<object, StreamTransportFacts>();
   let version = Date.now();
   const publishEvent = (topic: string, body: unknown): void =>
     aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(body)), qos: 0, retain: false, dup: false } as never, () => {});
@@ -134,7 +141,10 @@ export async function startIotBroker(options: IotBrokerOptions): Promise<IotBrok
   aedes.on('clientDisconnect', (client: Client) => {
     const session = sessions.get(client);
     if (!session || aedes.closed) return;
-    const reason = disconnectReasonOf({ marked: marked.get(client), sentDisconnect: (client as unknown as { _disconnected?: boolean })._disconnected === true, error: errors.get(client), brokerClosing: aedes.closed });
+    // A DISCONNECT packet, or a WebSocket close frame ("Close frame if the client is using a
+    // WebSocket connection", life-cycle-events.html), is a client-initiated disconnect.
+    const sentDisconnect = (client as unknown as { _disconnected?: boolean })._disconnected === true || transports.get(client.conn)?.closedByPeer() === true;
+    const reason = disconnectReasonOf({ marked: marked.get(client), sentDisconnect, error: errors.get(client), brokerClosing: aedes.closed });
     publishEvent(presenceTopic('disconnected', client.id), disconnectedEvent(session, reason, Date.now()));
   });
 
@@ -191,8 +201,11 @@ export async function startIotBroker(options: IotBrokerOptions): Promise<IotBrok
     aedes,
     server,
     connectedClients: () => aedes.connectedClients,
-    handleSigV4Stream(stream, signer, remoteAddress) {
+    handleSigV4Stream(stream, signer, remoteAddress, transport) {
       hooks.attachSigner(stream, signer, remoteAddress);
+      if (transport) transports.set(stream, transport);
+      // Several packets in one loop turn leave as one write, hence one WebSocket frame.
+      coalesceWrites(stream);
       serve(stream);
     },
     async close() {

@@ -153,10 +153,16 @@ export async function startMqttWebSocketListener(
       );
     }
     wss.handleUpgrade(request, socket, head, ws => {
+      // Code 1006 means no close frame arrived (the connection dropped); any other code is a close
+      // frame from the client. Registered before the stream's own listener ends the stream.
+      let closedByPeer = false;
+      ws.once('close', code => (closedByPeer = code !== 1006));
       const stream = mqttWebSocketStream(ws);
       // Errors (a peer gone mid-frame) end the connection; aedes sees the stream close.
       stream.on('error', error => log.debug({ err: error.message }, 'MQTT WebSocket stream error'));
-      broker.handleSigV4Stream(stream, signer, request.socket.remoteAddress);
+      broker.handleSigV4Stream(stream, signer, request.socket.remoteAddress, {
+        closedByPeer: () => closedByPeer,
+      });
     });
   }
 

@@ -17,6 +17,10 @@
  *   closest a 3.1.1 broker can answer without stalling the client.)
  * - Delivery without iot:Receive on `topic/<topic>`: the message is silently not delivered.
  * - A retained message is delivered on SUBSCRIBE only to a filter equal to its topic (no wildcards).
+ *
+ * The principal is the connection's certificate (its attached policies, and the certificate must
+ * stay ACTIVE), or on a WebSocket connection the SigV4 signer of the upgrade URL (the policies the
+ * signer stands for; thing policy variables have no value there).
  */
 import type { AedesOptions, Client } from 'aedes';
 import type { IotAction } from '../policy/evaluate-policies';

@@ -373,6 +373,45 @@ describe('lifecycle events', () => {
     }
   });
 
+  it.each([
+    ['a WebSocket close frame', (ws: WebSocket) => ws.close(1000), 'CLIENT_INITIATED_DISCONNECT'],
+    ['a dropped connection', (ws: WebSocket) => ws.terminate(), 'CONNECTION_LOST'],
+  ])('reports %s without DISCONNECT as %s', async (_what, end, reason) => {
+    const clientId = consoleClientId();
+    const watcher = await connectMqttJs(signed());
+    try {
+      const event = nextMessage(watcher, `$aws/events/presence/disconnected/${clientId}`);
+      // A raw WebSocket speaking MQTT: CONNECT, wait for CONNACK, then end without DISCONNECT.
+      const ws = new WebSocket(signed(wsUrl()), 'mqtt');
+      await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+      const id = Buffer.from(clientId);
+      const variable = Buffer.from([
+        0,
+        4,
+        0x4d,
+        0x51,
+        0x54,
+        0x54,
+        4,
+        0x02,
+        0,
+        60,
+        id.length >> 8,
+        id.length & 0xff,
+      ]);
+      ws.send(Buffer.concat([Buffer.from([0x10, variable.length + id.length]), variable, id]));
+      await new Promise(resolve => ws.once('message', resolve));
+      end(ws);
+      expect(JSON.parse((await event).payload.toString('utf8'))).toMatchObject({
+        clientId,
+        disconnectReason: reason,
+        clientInitiatedDisconnect: reason === 'CLIENT_INITIATED_DISCONNECT',
+      });
+    } finally {
+      await watcher.endAsync();
+    }
+  });
+
   it('reports a takeover as DUPLICATE_CLIENTID and a later connection with a higher versionNumber', async () => {
     const client = await connectMqttJs(signed());
     const events: Array<Record<string, unknown>> = [];
