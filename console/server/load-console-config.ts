@@ -99,11 +99,19 @@ export function loadConsoleConfig(options: LoadConsoleConfigOptions = {}): Conso
       );
     return { ...base, source: 'environment', region, local: false };
   }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConsoleConfigError(
+      `${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); is the local cloud's state dir right?`,
+    );
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (error) {
-    throw new ConsoleConfigError(`${file}: cannot read it as JSON (${(error as Error).message})`);
+    throw new ConsoleConfigError(`${file}: not JSON (${(error as Error).message})`);
   }
   const parsed = localCloudFileSchema.safeParse(raw);
   if (!parsed.success) {

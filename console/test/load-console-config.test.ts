@@ -63,13 +63,19 @@ describe('loadConsoleConfig', () => {
       /endpoints\.iot is null/,
     ],
     [{ ...local, region: 3 }, /: region: /],
-    ['{', /cannot read it as JSON/],
+    ['{', /: not JSON \(/],
   ])('names what is wrong with a local-cloud.json (%#)', (content, message) => {
     const path = file(content);
     expect(() => loadConsoleConfig({ configFile: path, environment: {} })).toThrow(
       ConsoleConfigError,
     );
     expect(() => loadConsoleConfig({ configFile: path, environment: {} })).toThrow(message);
+  });
+
+  it('names a missing file', () => {
+    expect(() =>
+      loadConsoleConfig({ configFile: join(dir, 'nope.json'), environment: {} }),
+    ).toThrow(/nope\.json: cannot read it \(ENOENT\)/);
   });
 
   it('names a bad environment setting', () => {
