@@ -280,6 +280,11 @@ export function iotService(options: IotServiceOptions = {}): IotService {
           case 'pending':
             notifier.pendingChanged(event.thingName);
             break;
+          case 'jobDeleted':
+            store.set('jobs', event.jobId, null);
+            for (const e of event.executions)
+              store.set('executions', `${e.jobId}|${e.thingName}|${e.executionNumber}`, null);
+            break;
         }
         const lifecycle = lifecycleEvent(
           event,

@@ -1,7 +1,7 @@
 /**
  * Control-plane jobs operations of `@aws-sdk/client-iot` (routes from the SDK model; shapes from
  * the AWS IoT API reference, https://docs.aws.amazon.com/iot/latest/apireference/):
- * CreateJob, DescribeJob, GetJobDocument, CancelJob, ListJobs, ListJobExecutionsForJob,
+ * CreateJob, DescribeJob, GetJobDocument, CancelJob, UpdateJob, DeleteJob, ListJobs, ListJobExecutionsForJob,
  * DescribeJobExecution, CancelJobExecution, ListJobExecutionsForThing, CreateJobTemplate,
  * DescribeJobTemplate, ListJobTemplates.
  */
@@ -65,6 +65,16 @@ function statusFilter<T extends string>(
   return value as T;
 }
 
+/** The fields of an UpdateJob body (API_UpdateJob). */
+const UPDATE_FIELDS = [
+  'description',
+  'presignedUrlConfig',
+  'jobExecutionsRolloutConfig',
+  'abortConfig',
+  'timeoutConfig',
+  'jobExecutionsRetryConfig',
+] as const;
+
 /** The routes, bound to the IoT context. */
 export function jobRoutes(ctx: IotContext): RestRoute[] {
   const { engine, registry } = ctx;
@@ -119,6 +129,26 @@ export function jobRoutes(ctx: IotContext): RestRoute[] {
         jobId: job.jobId,
         ...(job.description ? { description: job.description } : {}),
       };
+    }),
+    iot('UpdateJob', 'PATCH', '/jobs/{jobId}', ({ params, body }) => {
+      // Validated as CreateJob validates the same fields; only these fields are read.
+      const config = parseJobConfig(
+        Object.fromEntries(UPDATE_FIELDS.filter(f => f in body).map(f => [f, body[f]])),
+        ctx.nowMs(),
+      );
+      engine.updateJob(params.jobId, {
+        description: config.description,
+        presignedUrlConfig: config.presignedUrlConfig,
+        jobExecutionsRolloutConfig: config.jobExecutionsRolloutConfig,
+        abortConfig: config.abortConfig,
+        timeoutConfig: config.timeoutConfig,
+        jobExecutionsRetryConfig: config.jobExecutionsRetryConfig,
+      });
+      return {};
+    }),
+    iot('DeleteJob', 'DELETE', '/jobs/{jobId}', ({ params, query }) => {
+      engine.deleteJob(params.jobId, query.get('force') === 'true');
+      return {};
     }),
     iot('ListJobs', 'GET', '/jobs', ({ query }) => {
       const status = statusFilter<JobStatus>(query.get('status'), JOB_STATUSES, 'status');

@@ -1,6 +1,7 @@
 /**
  * Registry and fleet-index operations of `@aws-sdk/client-iot` (API reference:
  * API_DescribeThing, API_ListThings, API_ListThingsInThingGroup, API_AddThingToThingGroup,
+ * API_RemoveThingFromThingGroup,
  * API_CreateThingGroup, API_DescribeThingGroup, API_ListThingGroups, API_DescribeEndpoint,
  * API_SearchIndex, API_GetStatistics, API_GetBucketsAggregation).
  */
@@ -136,6 +137,32 @@ export function registryRoutes(ctx: IotContext): RestRoute[] {
         });
       return {};
     }),
+    iot(
+      'RemoveThingFromThingGroup',
+      'PUT',
+      '/thing-groups/removeThingFromThingGroup',
+      ({ body }) => {
+        const groupName = nameFrom(
+          body.thingGroupName,
+          body.thingGroupArn,
+          'thinggroup',
+          'thingGroupName',
+        );
+        const thingName = nameFrom(body.thingName, body.thingArn, 'thing', 'thingName');
+        group(groupName);
+        const t = thing(thingName);
+        // Registry.putThing notifies the jobs engine: QUEUED executions of CONTINUOUS jobs that
+        // targeted the thing through this group become REMOVED.
+        if (t.thingGroupNames.includes(groupName))
+          registry.putThing({
+            thingName,
+            thingTypeName: t.thingTypeName,
+            attributes: { ...t.attributes },
+            thingGroupNames: t.thingGroupNames.filter(g => g !== groupName),
+          });
+        return {};
+      },
+    ),
     iot('CreateThingGroup', 'POST', '/thing-groups/{thingGroupName}', ({ params, body }) => {
       const name = params.thingGroupName;
       if (!NAME.test(name))

@@ -80,6 +80,17 @@ export interface JobConfig {
   readonly schedulingConfig?: SchedulingConfig;
 }
 
+/** The settings UpdateJob may change (API_UpdateJob); absent fields stay as they are. */
+export type JobUpdate = Pick<
+  JobConfig,
+  | 'description'
+  | 'presignedUrlConfig'
+  | 'jobExecutionsRolloutConfig'
+  | 'abortConfig'
+  | 'timeoutConfig'
+  | 'jobExecutionsRetryConfig'
+>;
+
 /** A validated CreateJob request. */
 export interface CreateJobRequest extends JobConfig {
   readonly jobId: string;

@@ -33,6 +33,12 @@ export type JobsEngineEvent =
       readonly operation?: ExecutionOperation;
     }
   | { readonly kind: 'pending'; readonly thingName: string }
+  | {
+      /** DeleteJob: the job and these executions (current and earlier attempts) are gone. */
+      readonly kind: 'jobDeleted';
+      readonly jobId: string;
+      readonly executions: readonly JobExecutionRecord[];
+    }
   | { readonly kind: 'template'; readonly template: JobTemplateRecord }
   | { readonly kind: 'templateDeleted'; readonly jobTemplateId: string };
 

@@ -27,6 +27,7 @@ import {
   type JobProcessDetails,
   type JobRecord,
   type JobTemplateRecord,
+  type JobUpdate,
 } from './job-records';
 import {
   COUNT_FIELD,
@@ -234,6 +235,49 @@ export class JobsEngine {
       }
     }
     this.emitJob(job, 'canceled');
+  }
+
+  /**
+   * UpdateJob (https://docs.aws.amazon.com/iot/latest/apireference/API_UpdateJob.html): the
+   * settings a job may change after CreateJob. A new rollout rate applies from the next release,
+   * a new timeout to executions that start afterwards, as on AWS.
+   */
+  updateJob(jobId: string, update: JobUpdate): JobRecord {
+    const job = this.state(jobId);
+    const now = this.deps.now();
+    const changed = Object.fromEntries(Object.entries(update).filter(([, v]) => v !== undefined));
+    job.record = { ...job.record, ...changed, lastUpdatedAt: now };
+    this.emitJob(job);
+    this.release(job, now);
+    return job.record;
+  }
+
+  /**
+   * DeleteJob (https://docs.aws.amazon.com/iot/latest/apireference/API_DeleteJob.html): the job
+   * and its executions go at once (AWS shows DELETION_IN_PROGRESS meanwhile; here deletion is
+   * immediate), and its id may be used again. Without `force` only a COMPLETED or CANCELED job may
+   * be deleted (InvalidStateTransitionException otherwise); with it, devices still working on the
+   * job can no longer read or update their execution.
+   */
+  deleteJob(jobId: string, force: boolean): void {
+    const job = this.state(jobId);
+    const status = job.record.status;
+    if (!force && status !== 'COMPLETED' && status !== 'CANCELED')
+      throw new JobsError(
+        'InvalidStateTransitionException',
+        `job ${jobId} is ${status}: without force only COMPLETED or CANCELED jobs can be deleted`,
+      );
+    this.jobs.delete(jobId);
+    const executions: JobExecutionRecord[] = [];
+    for (const e of job.executions.values()) {
+      executions.push(e, ...(this.book.history.get(`${jobId}|${e.thingName}`) ?? []));
+      this.book.history.delete(`${jobId}|${e.thingName}`);
+      this.book.timed.delete(e);
+    }
+    this.emit({ kind: 'jobDeleted', jobId, executions });
+    for (const e of job.executions.values())
+      if (this.book.pendingByThing.get(e.thingName)?.delete(jobId))
+        this.emit({ kind: 'pending', thingName: e.thingName });
   }
 
   /** CancelJobExecution (API_CancelJobExecution): IN_PROGRESS needs `force`. */
