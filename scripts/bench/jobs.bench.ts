@@ -45,7 +45,13 @@ async function provision(
   serial: string,
 ): Promise<{ thingName: string; certPem: string; keyPem: string }> {
   const { keyPem, csrPem } = await deviceKey();
-  const conn = await connectDevice(config, claim.cert, claim.key, `esp32-dev-bench-${serial}`, 60_000);
+  const conn = await connectDevice(
+    config,
+    claim.cert,
+    claim.key,
+    `esp32-dev-bench-${serial}`,
+    60_000,
+  );
   const identity = new iotidentity.IotIdentityClient(conn);
   const created = deferred<iotidentity.model.CreateCertificateFromCsrResponse>();
   const registered = deferred<iotidentity.model.RegisterThingResponse>();
@@ -201,6 +207,7 @@ try {
   const group = `arn:aws:iot:${config.region}:${config.accountId}:thinggroup/esp32-fleet-dev-devices`;
   const rates: number[] = [];
   cpu = cpuSeconds(server.pid);
+  const clientCpu0 = process.cpuUsage();
   let jobSeconds = 0;
   for (let round = 1; round <= ROUNDS; round++) {
     const jobId = `bench-${round}`;
@@ -238,14 +245,16 @@ try {
       );
   }
   const jobsCpu = cpuSeconds(server.pid) - cpu;
+  const clientCpu = process.cpuUsage(clientCpu0);
   const executions = devices.length * ROUNDS;
+  const clientCpuUs = (clientCpu.user + clientCpu.system) / executions;
   const rate = executions / jobSeconds;
 
   console.log(
     `baseline: ${roundTripsPerSecond.toFixed(0)} MQTT publish/echo round trips/s (${devices.length} devices x ${ROUND_TRIPS}); ÷3 = ${baselineExecEquivalent.toFixed(0)}/s, the transport's ceiling for a 3-round-trip execution; server CPU ${((baselineCpu / (devices.length * ROUND_TRIPS)) * 1e6).toFixed(0)} µs per round trip`,
   );
   console.log(
-    `jobs: ${executions} executions (${ROUNDS} jobs x ${devices.length} things) notify-next → start-next → update SUCCEEDED in ${jobSeconds.toFixed(2)} s: ${rate.toFixed(0)} executions/s (rounds: ${rates.map(r => r.toFixed(0)).join(', ')}); server CPU ${((jobsCpu / executions) * 1e6).toFixed(0)} µs per execution`,
+    `jobs: ${executions} executions (${ROUNDS} jobs x ${devices.length} things) notify-next → start-next → update SUCCEEDED in ${jobSeconds.toFixed(2)} s: ${rate.toFixed(0)} executions/s (rounds: ${rates.map(r => r.toFixed(0)).join(', ')}); server CPU ${((jobsCpu / executions) * 1e6).toFixed(0)} µs per execution, device SDK side (this process, same 2 cores) ${clientCpuUs.toFixed(0)} µs`,
   );
   console.log(`ratio to the transport ceiling: ${(rate / baselineExecEquivalent).toFixed(2)}`);
   console.log(`target ≥ ${TARGET} executions/s: ${verdict(rate >= TARGET)}`);
