@@ -216,6 +216,44 @@ static void test_fleet_ota_boot_check_finds_resumable_download(void **state) {
   assert_int_equal(outcome, FLEET_OTA_BOOT_RESUMABLE);
 }
 
+/* A power cut between the boot slot switch and the INSTALLED record. */
+static void prv_switch_without_installed_record(void) {
+  assert_int_equal(fleet_ota_download(&s_ota, "job-1", &s_doc, &s_facts, NULL), FLEET_OK);
+  assert_int_equal(fleet_ota_record_clear(), FLEET_OK);
+  fake_port_ota_boot(1, FLEET_OTA_IMAGE_PENDING_VERIFY);
+}
+
+static void test_fleet_ota_boot_check_takes_downloading_record_of_switched_slot(void **state) {
+  (void)state;
+  fake_port_http_drop_after(200000); /* leaves a DOWNLOADING record */
+  assert_int_equal(fleet_ota_download(&s_ota, "job-1", &s_doc, &s_facts, &kHooks),
+                   FLEET_ERR_NETWORK);
+  struct fleet_ota_record downloading;
+  assert_int_equal(fleet_ota_record_load(&downloading), FLEET_OK);
+  assert_int_equal(downloading.phase, FLEET_OTA_PHASE_DOWNLOADING);
+  prv_switch_without_installed_record();
+  assert_int_equal(
+      fleet_port_storage_write(FLEET_OTA_RECORD_KEY, &downloading, sizeof(downloading)), FLEET_OK);
+  struct fleet_ota_record record;
+  enum fleet_ota_boot_outcome outcome = FLEET_OTA_BOOT_NORMAL;
+  assert_int_equal(fleet_ota_boot_check(&record, &outcome), FLEET_OK);
+  assert_int_equal(outcome, FLEET_OTA_BOOT_NEW_APP);
+  assert_string_equal(record.job_id, "job-1");
+  assert_int_equal(fake_port_ota_rollback_count(), 0);
+  assert_int_equal(fleet_ota_record_load(&record), FLEET_OK);
+  assert_int_equal(record.phase, FLEET_OTA_PHASE_INSTALLED);
+}
+
+static void test_fleet_ota_boot_check_rolls_back_switched_slot_without_record(void **state) {
+  (void)state;
+  prv_switch_without_installed_record();
+  struct fleet_ota_record record;
+  enum fleet_ota_boot_outcome outcome = FLEET_OTA_BOOT_NEW_APP;
+  assert_int_equal(fleet_ota_boot_check(&record, &outcome), FLEET_OK);
+  assert_int_equal(fake_port_ota_rollback_count(), 1);
+  assert_int_equal(outcome, FLEET_OTA_BOOT_NORMAL);
+}
+
 int main(void) {
 #define T(name) cmocka_unit_test_setup_teardown(name, prv_setup, prv_teardown)
   const struct CMUnitTest tests[] = {
@@ -231,6 +269,8 @@ int main(void) {
       T(test_fleet_ota_boot_check_reports_new_app_then_confirm_marks_valid),
       T(test_fleet_ota_boot_check_reports_rollback_on_old_slot),
       T(test_fleet_ota_boot_check_finds_resumable_download),
+      T(test_fleet_ota_boot_check_takes_downloading_record_of_switched_slot),
+      T(test_fleet_ota_boot_check_rolls_back_switched_slot_without_record),
   };
 #undef T
   return cmocka_run_group_tests_name("fleet_ota", tests, NULL, NULL);

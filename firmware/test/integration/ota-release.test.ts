@@ -274,6 +274,7 @@ describe('a release signed by ota/ on the device OTA path', () => {
     const state = newState();
     let served = 0;
     let kills = 0;
+    let installed = false; // a run may finish before its kill, or be killed just after installing
     for (const killAfterMs of [
       250 + Math.random() * 500,
       600 + Math.random() * 800,
@@ -281,23 +282,29 @@ describe('a release signed by ota/ on the device OTA path', () => {
     ]) {
       requests.length = 0;
       serve = { pieceDelayMs: 40 };
-      const killed = await runOta(state, { killAfterMs });
-      if (killed.signal !== 'SIGKILL') break; // finished before the kill: nothing more to resume
-      kills += 1;
+      const run = await runOta(state, { killAfterMs });
       const from = Number(/^bytes=(\d+)-$/.exec(requests[0]?.range ?? 'bytes=0-')?.[1]);
       expect(from % 65536).toBe(0);
       expect(from).toBeLessThanOrEqual(served); // never past what an earlier run received
       served = Math.max(served, from + (requests[0]?.bytes ?? 0));
+      installed = /release 1\.4\.0 installed in slot/.test(run.stderr);
+      if (installed) break;
+      expect(run.signal).toBe('SIGKILL');
+      kills += 1;
     }
     expect(kills).toBeGreaterThan(0);
-    requests.length = 0;
-    serve = {};
-    const last = await runOta(state);
-    expect(last.code).toBe(0);
-    expect(last.stderr).toContain('release 1.4.0 installed in slot 1');
-    const from = Number(/^bytes=(\d+)-$/.exec(requests[0].range ?? 'bytes=0-')?.[1]);
-    expect(from).toBeLessThanOrEqual(served);
-    expect(requests[0].bytes).toBe(image.length - from);
+    if (!installed) {
+      requests.length = 0;
+      serve = {};
+      const last = await runOta(state);
+      expect(last.code).toBe(0);
+      // slot 0 if a kill landed between the boot slot switch and the log line (this tool has no
+      // boot flow; fleet-device's takes the download record as installed, test_fleet_ota.c)
+      expect(last.stderr).toMatch(/release 1\.4\.0 installed in slot [01]/);
+      const from = Number(/^bytes=(\d+)-$/.exec(requests[0].range ?? 'bytes=0-')?.[1]);
+      expect(from).toBeLessThanOrEqual(served);
+      expect(requests[0].bytes).toBe(image.length - from);
+    }
   });
 
   it('starts the image over when the server answers 200 to a Range request, and still verifies', async () => {

@@ -19,6 +19,29 @@ enum fleet_status fleet_ota_boot_check(struct fleet_ota_record *record,
   *outcome = FLEET_OTA_BOOT_NORMAL;
   FLEET_RETURN_IF_ERROR(fleet_ota_record_load(record));
   uint8_t running = fleet_port_ota_running_slot();
+  if (record->phase != FLEET_OTA_PHASE_INSTALLED) {
+    enum fleet_ota_image_state state = FLEET_OTA_IMAGE_VALID;
+    FLEET_RETURN_IF_ERROR(fleet_port_ota_running_state(&state));
+    if (state == FLEET_OTA_IMAGE_PENDING_VERIFY) {
+      /* The boot slot was switched (only ever after the image was verified and flushed), and
+       * the power cut came before the record said INSTALLED. */
+      if (record->phase == FLEET_OTA_PHASE_DOWNLOADING && record->target_slot == running) {
+        record->phase = FLEET_OTA_PHASE_INSTALLED;
+        record->written = record->size;
+        FLEET_RETURN_IF_ERROR(
+            fleet_port_storage_write(FLEET_OTA_RECORD_KEY, record, sizeof(*record)));
+        FLEET_LOG_WARN("first boot of release %s (job %s): installed before its record was",
+                       record->release_version, record->job_id);
+        *outcome = FLEET_OTA_BOOT_NEW_APP;
+        return FLEET_OK;
+      }
+      /* No record names the job this app came from (the download was faster than its first
+       * checkpoint): it cannot report, so the old app takes the job again. */
+      FLEET_LOG_WARN("slot %u runs pending verify without a record of its download: rolling back",
+                     running);
+      return fleet_port_ota_rollback_and_reboot();
+    }
+  }
   if (record->phase == FLEET_OTA_PHASE_DOWNLOADING) {
     *outcome = FLEET_OTA_BOOT_RESUMABLE;
   } else if (record->phase == FLEET_OTA_PHASE_INSTALLED) {

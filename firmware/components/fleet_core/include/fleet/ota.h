@@ -14,7 +14,9 @@
  * slot is switched and the record says INSTALLED; the caller reboots.
  *
  * Boot: the record tells the new app which job it came from. Running from the target slot in
- * PENDING_VERIFY: report SUCCEEDED, then mark the app valid
+ * PENDING_VERIFY (a DOWNLOADING record for that slot counts as INSTALLED: the power cut came
+ * between the switch and the record; with no record at all the app rolls back, and the old app
+ * takes the job again): report SUCCEEDED, then mark the app valid
  * (esp_ota_mark_app_valid_cancel_rollback) once the report is accepted; if that does not happen
  * within FLEET_CONFIG_OTA_VERIFY_TIMEOUT_MS, roll back. Running from the previous slot with an
  * INSTALLED record: the bootloader rolled back; report FAILED with reason "rollback".
