@@ -51,6 +51,23 @@ export function deviceTls(
     .build();
 }
 
+/**
+ * For a process that runs virtual devices and nothing that needs the system's CA bundle (`fleet
+ * sim`, the fleet benchmark): every TLS context aws-crt builds starts as an s2n config that
+ * parses the system bundle (`/etc/ssl/certs/ca-certificates.crt`, ~140 certificates: 15–25 ms of
+ * CPU, 60 % of the simulator's CPU while 1,000 devices booted), and then wipes it, because a
+ * device trusts only the CA it carries (`with_certificate_authority`). Pointing `SSL_CERT_FILE`
+ * and `SSL_CERT_DIR` (read by s2n's libcrypto for those defaults) at nothing skips the parse and
+ * changes nothing about what a device trusts. Process-wide and inherited by child processes, so
+ * call it only where that is true; Node's own TLS uses its bundled roots and does not read these
+ * variables (unless run with `--use-openssl-ca`). Variables the user set are left alone. Call it
+ * before the first device connects: native threads read the environment too.
+ */
+export function skipSystemTrustStore(): void {
+  process.env.SSL_CERT_FILE ??= '/dev/null';
+  process.env.SSL_CERT_DIR ??= '/dev/null';
+}
+
 const claimTls = new WeakMap<SimTarget, DeviceTls>();
 
 /** The claim certificate's settings, shared by every device of the process with this target. */

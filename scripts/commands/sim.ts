@@ -31,6 +31,7 @@ export function registerSimCommand(program: Command): void {
       const { parseBehaviourMix } = await import('../../sim/device-behaviour');
       const { loadSimTarget } = await import('../../sim/sim-target');
       const { VirtualFleet } = await import('../../sim/virtual-fleet');
+      (await import('../../sim/device-connection')).skipSystemTrustStore(); // this process runs devices only
       let mix;
       try {
         mix = parseBehaviourMix(options.mix);
