@@ -82,9 +82,17 @@ export class VirtualDevice {
   private busy = false;
   private closed = false;
   private reconnects = 0;
+  private requests = 0;
   private askRetries = 0;
   private readonly startedAt = Date.now();
   private readonly verdicts: SignatureVerdicts;
+  /** Reply subscriptions of the current connection (subscribeOnce). */
+  private subscriptions = new Map<string, Promise<unknown>>();
+  /** Requests waiting for their reply, by client token. */
+  private readonly waiting = new Map<
+    string,
+    { resolve(v: unknown): void; reject(e: Error): void }
+  >();
 
   constructor(private readonly options: VirtualDeviceOptions) {
     this.verdicts = options.verdicts ?? new SignatureVerdicts();
@@ -134,11 +142,8 @@ export class VirtualDevice {
   }
 
   private async goOnline(): Promise<void> {
-    const thingName = this.record.thingName!;
-    this.tls ??= deviceTls(this.options.target.mqtt, this.record.certPem!, this.record.keyPem!);
-    this.connection = await connectMqttRetrying(this.tls, thingName);
-    this.connection.on('resume', () => void (this.reconnects += 1));
-    this.jobs = new iotjobs.IotJobsClient(this.connection);
+    await this.connect();
+    this.connection!.on('resume', () => void (this.reconnects += 1));
     await this.reportShadow();
     this.set({
       phase:
@@ -146,10 +151,59 @@ export class VirtualDevice {
           ? 'online'
           : this.status.phase,
     });
+    void this.takeNextJob(); // a job queued while the device was off
+  }
+
+  /** Connects as the thing (a new session: no subscriptions yet) and listens for notify-next. */
+  private async connect(): Promise<void> {
+    const thingName = this.record.thingName!;
+    this.tls ??= deviceTls(this.options.target.mqtt, this.record.certPem!, this.record.keyPem!);
+    this.connection = await connectMqttRetrying(this.tls, thingName);
+    this.jobs = new iotjobs.IotJobsClient(this.connection);
+    this.subscriptions = new Map();
     await this.jobs.subscribeToNextJobExecutionChangedEvents({ thingName }, QOS, (_e, event) => {
       if (event?.execution?.jobId) void this.takeNextJob();
     });
-    void this.takeNextJob(); // a job queued while the device was off
+  }
+
+  /**
+   * Subscribes to a reply topic once per connection, as firmware does when it connects; replies
+   * find their request by client token. (Subscribing again before every request cost the broker a
+   * SUBSCRIBE with its policy check each time.)
+   */
+  private subscribeOnce(
+    key: string,
+    subscribe: (jobs: iotjobs.IotJobsClient) => Promise<unknown>,
+  ): Promise<unknown> {
+    let done = this.subscriptions.get(key);
+    if (!done) {
+      done = subscribe(this.jobs!);
+      this.subscriptions.set(key, done);
+      done.catch(() => this.subscriptions.delete(key));
+    }
+    return done;
+  }
+
+  /** Sends a request whose reply (or rejection) carries `clientToken`; see {@link subscribeOnce}. */
+  private async request<T>(
+    clientToken: string,
+    what: string,
+    send: () => Promise<unknown>,
+  ): Promise<T> {
+    const answer = reply<T>(what);
+    this.waiting.set(clientToken, answer as { resolve(v: unknown): void; reject(e: Error): void });
+    try {
+      await send();
+      return await answer.promise;
+    } finally {
+      this.waiting.delete(clientToken);
+    }
+  }
+
+  private settle(clientToken: string | undefined, outcome: unknown): void {
+    const waiting = clientToken === undefined ? undefined : this.waiting.get(clientToken);
+    if (outcome instanceof Error) waiting?.reject(outcome);
+    else waiting?.resolve(outcome);
   }
 
   private async reportShadow(ota?: {
@@ -174,25 +228,29 @@ export class VirtualDevice {
 
   private async startNext(): Promise<iotjobs.model.JobExecutionData | undefined> {
     const thingName = this.record.thingName!;
-    const clientToken = `${this.options.serial}-${Date.now().toString(36)}`;
-    const answer = reply<iotjobs.model.StartNextJobExecutionResponse>(
+    const clientToken = `${this.options.serial}-${(++this.requests).toString(36)}-${Date.now().toString(36)}`;
+    await this.subscribeOnce('start-next', jobs =>
+      Promise.all([
+        jobs.subscribeToStartNextPendingJobExecutionAccepted(
+          { thingName },
+          QOS,
+          (_e, r) => r && this.settle(r.clientToken, r),
+        ),
+        jobs.subscribeToStartNextPendingJobExecutionRejected(
+          { thingName },
+          QOS,
+          (_e, r) =>
+            r &&
+            this.settle(r.clientToken, new Error(`start-next rejected: ${r.code} ${r.message}`)),
+        ),
+      ]),
+    );
+    const answer = await this.request<iotjobs.model.StartNextJobExecutionResponse>(
+      clientToken,
       `start-next reply for ${thingName}`,
+      () => this.jobs!.publishStartNextPendingJobExecution({ thingName, clientToken }, QOS),
     );
-    await this.jobs!.subscribeToStartNextPendingJobExecutionAccepted(
-      { thingName },
-      QOS,
-      (_e, r) => r && r.clientToken === clientToken && answer.resolve(r),
-    );
-    await this.jobs!.subscribeToStartNextPendingJobExecutionRejected(
-      { thingName },
-      QOS,
-      (_e, r) =>
-        r &&
-        r.clientToken === clientToken &&
-        answer.reject(new Error(`start-next rejected: ${r.code} ${r.message}`)),
-    );
-    await this.jobs!.publishStartNextPendingJobExecution({ thingName, clientToken }, QOS);
-    return (await answer.promise).execution;
+    return answer.execution;
   }
 
   private async update(
@@ -201,28 +259,35 @@ export class VirtualDevice {
     statusDetails: Record<string, string>,
   ): Promise<void> {
     const thingName = this.record.thingName!;
-    const clientToken = `${this.options.serial}-${Date.now().toString(36)}-u`;
-    const answer = reply<void>(`update reply for ${jobId} on ${thingName}`);
-    await this.jobs!.subscribeToUpdateJobExecutionAccepted(
-      { thingName, jobId },
-      QOS,
-      (_e, r) => r && r.clientToken === clientToken && answer.resolve(),
+    const clientToken = `${this.options.serial}-${(++this.requests).toString(36)}-${Date.now().toString(36)}-u`;
+    await this.subscribeOnce(`update ${jobId}`, jobs =>
+      Promise.all([
+        jobs.subscribeToUpdateJobExecutionAccepted(
+          { thingName, jobId },
+          QOS,
+          (_e, r) => r && this.settle(r.clientToken, r),
+        ),
+        jobs.subscribeToUpdateJobExecutionRejected(
+          { thingName, jobId },
+          QOS,
+          (_e, r) =>
+            r &&
+            this.settle(
+              r.clientToken,
+              new Error(`update of ${jobId} rejected: ${r.code} ${r.message}`),
+            ),
+        ),
+      ]),
     );
-    await this.jobs!.subscribeToUpdateJobExecutionRejected(
-      { thingName, jobId },
-      QOS,
-      (_e, r) =>
-        r &&
-        r.clientToken === clientToken &&
-        answer.reject(
-          new Error(`update of ${jobId} to ${status} rejected: ${r.code} ${r.message}`),
+    await this.request<unknown>(
+      clientToken,
+      `update reply for ${jobId} (${status}) on ${thingName}`,
+      () =>
+        this.jobs!.publishUpdateJobExecution(
+          { thingName, jobId, status: iotjobs.model.JobStatus[status], statusDetails, clientToken },
+          QOS,
         ),
     );
-    await this.jobs!.publishUpdateJobExecution(
-      { thingName, jobId, status: iotjobs.model.JobStatus[status], statusDetails, clientToken },
-      QOS,
-    );
-    await answer.promise;
   }
 
   /** One job at a time; a notify-next while busy is picked up when the current job ends. */
@@ -316,7 +381,7 @@ export class VirtualDevice {
       await sleep(200);
       this.record = { ...previous, bootsSinceUpdate: previous.bootsSinceUpdate + 1 };
       await this.options.store.save(this.record);
-      await this.reconnect();
+      await this.connect();
       return this.fail(jobId, 'FAILED', 'rollback');
     }
     this.record = {
@@ -326,20 +391,10 @@ export class VirtualDevice {
     };
     await this.options.store.save(this.record);
     this.set({ version: f.version, runningSha256: f.sha256 });
-    await this.reconnect();
+    await this.connect();
     await this.update(jobId, 'SUCCEEDED', { releaseId: doc.releaseId });
     await this.reportShadow({ jobId, status: 'SUCCEEDED' });
     this.set({ phase: 'succeeded', jobId });
-  }
-
-  private async reconnect(): Promise<void> {
-    const thingName = this.record.thingName!;
-    this.tls ??= deviceTls(this.options.target.mqtt, this.record.certPem!, this.record.keyPem!);
-    this.connection = await connectMqttRetrying(this.tls, thingName);
-    this.jobs = new iotjobs.IotJobsClient(this.connection);
-    await this.jobs.subscribeToNextJobExecutionChangedEvents({ thingName }, QOS, (_e, event) => {
-      if (event?.execution?.jobId) void this.takeNextJob();
-    });
   }
 
   /** Records a boot that failed (the fleet keeps going without this device). */
