@@ -37,6 +37,12 @@ export function shadowTopicPrefix(key: ShadowKey): string {
 export class ShadowStore {
   private readonly store: JournaledStore;
   private listener: (key: ShadowKey, record: ShadowRecord) => void = () => {};
+  /**
+   * Live named shadows per thing, built from the store on first use and kept current by update and
+   * delete: the fleet index asks for every thing's named shadows on each query, and a scan of all
+   * records per thing made a 10,000-thing SearchIndex quadratic.
+   */
+  private namedByThing: Map<string, Set<string>> | undefined;
 
   constructor(
     stateDir: string,
@@ -74,11 +80,32 @@ export class ShadowStore {
 
   /** Names of a thing's named shadows. */
   namedShadows(thingName: string): string[] {
-    const prefix = `${thingName}|`;
-    return Object.entries(this.store.all<ShadowRecord>(COLLECTION))
-      .filter(([k, r]) => k.startsWith(prefix) && !r.deleted)
-      .map(([k]) => k.slice(prefix.length))
-      .sort();
+    const names = this.namedIndex().get(thingName);
+    return names ? [...names].sort() : [];
+  }
+
+  private namedIndex(): Map<string, Set<string>> {
+    if (!this.namedByThing) {
+      this.namedByThing = new Map();
+      for (const [id, record] of Object.entries(this.store.all<ShadowRecord>(COLLECTION))) {
+        const bar = id.indexOf('|');
+        if (bar > 0 && !record.deleted)
+          this.noteNamed({ thingName: id.slice(0, bar), shadowName: id.slice(bar + 1) }, record);
+      }
+    }
+    return this.namedByThing;
+  }
+
+  private noteNamed(key: ShadowKey, record: ShadowRecord): void {
+    if (key.shadowName === undefined || !this.namedByThing) return;
+    let names = this.namedByThing.get(key.thingName);
+    if (record.deleted) {
+      names?.delete(key.shadowName);
+      if (names?.size === 0) this.namedByThing.delete(key.thingName);
+      return;
+    }
+    if (!names) this.namedByThing.set(key.thingName, (names = new Set()));
+    names.add(key.shadowName);
   }
 
   get(key: ShadowKey, body: Record<string, unknown>): Record<string, unknown> {
@@ -99,6 +126,7 @@ export class ShadowStore {
       this.seconds(),
     );
     this.store.set(COLLECTION, id, result.record);
+    this.noteNamed(key, result.record);
     this.listener(key, result.record);
     return result;
   }
@@ -113,6 +141,7 @@ export class ShadowStore {
       token,
     );
     this.store.set(COLLECTION, id, record);
+    this.noteNamed(key, record);
     this.listener(key, record);
     return accepted;
   }
