@@ -358,8 +358,14 @@ async function main(): Promise<void> {
   }
 }
 
+const benchStart = Date.now();
 main().then(
-  () => process.exit(0),
+  () => {
+    console.log(
+      `bench wall time ${((Date.now() - benchStart) / 1000).toFixed(0)} s (start-up, provisioning, rollout, baseline, shutdown)`,
+    );
+    process.exit(0);
+  },
   (error: Error) => {
     console.error(`fleet bench: ${error.stack ?? error.message}`);
     process.exit(1);
