@@ -280,7 +280,12 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    // Thousands of devices notified at once open their download connections together; Node's
+    // default accept backlog (511) would make the kernel drop some (retried after 1 s, 3 s, ...).
+    server.listen(
+      { port: options.port ?? 0, host: options.host ?? '127.0.0.1', backlog: 4096 },
+      () => resolve(),
+    );
   });
   const port = (server.address() as AddressInfo).port;
   const host = options.host ?? '127.0.0.1';
