@@ -206,10 +206,11 @@ export class VirtualDevice {
     else waiting?.resolve(outcome);
   }
 
+  /** Reports firmware, health and, after an OTA job, its outcome (fields: docs/device-shadow.md). */
   private async reportShadow(ota?: {
     jobId: string;
-    status: string;
-    reason?: string;
+    lastResult: 'SUCCEEDED' | 'FAILED' | 'REJECTED';
+    reason: string | null;
   }): Promise<void> {
     const thingName = this.record.thingName!;
     const shadow = new iotshadow.IotShadowClient(this.connection!);
@@ -322,7 +323,7 @@ export class VirtualDevice {
 
   private async fail(jobId: string, status: 'FAILED' | 'REJECTED', reason: string): Promise<void> {
     await this.update(jobId, status, { reason });
-    await this.reportShadow({ jobId, status, reason });
+    await this.reportShadow({ jobId, lastResult: status, reason });
     this.set({ phase: status === 'FAILED' ? 'failed' : 'rejected', reason, jobId });
   }
 
@@ -393,7 +394,7 @@ export class VirtualDevice {
     this.set({ version: f.version, runningSha256: f.sha256 });
     await this.connect();
     await this.update(jobId, 'SUCCEEDED', { releaseId: doc.releaseId });
-    await this.reportShadow({ jobId, status: 'SUCCEEDED' });
+    await this.reportShadow({ jobId, lastResult: 'SUCCEEDED', reason: null });
     this.set({ phase: 'succeeded', jobId });
   }
 

@@ -1,8 +1,7 @@
 /**
  * One SearchIndex result as a fleet table row: the fields devices report in their classic shadow
  * (docs/device-shadow.md: `firmware.version`, `firmware.slot`, `ota.lastResult`, `ota.reason`),
- * the thing's groups and its connectivity. The virtual devices (`sim/`) report `ota.status` where
- * the firmware reports `ota.lastResult`; a terminal `status` counts as the last result. SearchIndex returns the shadow as a JSON string
+ * the thing's groups and its connectivity. SearchIndex returns the shadow as a JSON string
  * (API_ThingDocument); a shadow that does not parse or lacks a field leaves it out. Pure.
  */
 import type { ThingDocument } from '@aws-sdk/client-iot';
@@ -19,17 +18,6 @@ function at(value: unknown, ...path: string[]): unknown {
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 
-const TERMINAL = new Set([
-  'SUCCEEDED',
-  'FAILED',
-  'REJECTED',
-  'ROLLED_BACK',
-  'TIMED_OUT',
-  'CANCELED',
-]);
-const terminal = (v: unknown): string | undefined =>
-  typeof v === 'string' && TERMINAL.has(v) ? v : undefined;
-
 export function thingRow(doc: ThingDocument): ThingRow {
   let shadow: unknown;
   try {
@@ -44,7 +32,7 @@ export function thingRow(doc: ThingDocument): ThingRow {
     groups: [...(doc.thingGroupNames ?? [])].sort(),
     version: text(at(reported, 'firmware', 'version')),
     slot: text(at(reported, 'firmware', 'slot')),
-    lastResult: text(at(reported, 'ota', 'lastResult')) ?? terminal(at(reported, 'ota', 'status')),
+    lastResult: text(at(reported, 'ota', 'lastResult')),
     lastReason: text(at(reported, 'ota', 'reason')),
     connected: connectivity?.connected,
     connectivityAt:
