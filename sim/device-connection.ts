@@ -14,7 +14,7 @@
  * certificate), so the broker sees exactly what a fleet of devices does.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { iot, mqtt } from 'aws-iot-device-sdk-v2';
+import { io, iot, mqtt } from 'aws-iot-device-sdk-v2';
 import type { SimTarget } from './sim-target';
 
 let sharedClient: mqtt.MqttClient | undefined;
@@ -27,6 +27,11 @@ export interface DeviceTlsOptions {
   readonly pingTimeoutMs?: number;
   /** Publish/subscribe acknowledgement wait. @defaultValue 30,000 ms */
   readonly operationTimeoutMs?: number;
+  /**
+   * TCP connect and TLS handshake wait (aws-crt uses the socket's connect timeout for both).
+   * @defaultValue 10,000 ms, esp-mqtt's network timeout (aws-crt's own default is 5,000)
+   */
+  readonly connectTimeoutMs?: number;
 }
 
 /** A credential's connection settings with its TLS context (build once per credential). */
@@ -48,6 +53,13 @@ export function deviceTls(
     .with_keep_alive_seconds(options.keepAliveSeconds ?? 60)
     .with_ping_timeout_ms(options.pingTimeoutMs ?? 10_000)
     .with_protocol_operation_timeout_ms(options.operationTimeoutMs ?? 30_000)
+    .with_socket_options(
+      new io.SocketOptions(
+        io.SocketType.STREAM,
+        io.SocketDomain.IPV6,
+        options.connectTimeoutMs ?? 10_000,
+      ),
+    )
     .build();
 }
 
@@ -103,16 +115,17 @@ export function errorText(error: unknown): string {
 }
 
 /**
- * {@link connectMqtt}, tried again after a failure with a growing, jittered delay (0.5, 1, 2, 4 s
- * + up to 0.5 s), as firmware keeps reconnecting after a boot (esp-mqtt reconnects on its own).
- * A fleet rebooting into a new version at once is a connection storm: the broker handshakes one
- * connection at a time and some connects time out; the devices come back a moment later.
+ * {@link connectMqtt}, tried again after a failure as firmware keeps reconnecting after a boot
+ * (esp-mqtt reconnects on its own): after a random wait of up to 1, 2, 4, then 8 s ("full
+ * jitter"), so that devices which failed together do not come back together. A fleet rebooting
+ * into a new version at once is a connection storm: the broker handshakes one connection at a
+ * time, and connects wait in its accept queue.
  * @throws the last attempt's error, naming the attempts
  */
 export async function connectMqttRetrying(
   tls: DeviceTls,
   clientId: string,
-  attempts = 5,
+  attempts = 8,
 ): Promise<mqtt.MqttClientConnection> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -121,7 +134,7 @@ export async function connectMqttRetrying(
       if (attempt >= attempts)
         throw new Error(`${clientId}: ${errorText(error)} (${attempts} attempts)`);
       retriedFailures.set(errorText(error), (retriedFailures.get(errorText(error)) ?? 0) + 1);
-      await sleep(500 * 2 ** (attempt - 1) + Math.random() * 500);
+      await sleep(Math.random() * 1000 * 2 ** Math.min(attempt - 1, 3));
     }
   }
 }

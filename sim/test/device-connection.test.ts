@@ -43,7 +43,7 @@ describe('device connections', () => {
       readFileSync(claim!.keyFile, 'utf8'),
     );
     const failedBefore = [...retriedConnectFailures().values()].reduce((a, b) => a + b, 0);
-    const connecting = connectMqttRetrying(tls, 'esp32-dev-510000000001', 8); // up to ~60 s for a slow start
+    const connecting = connectMqttRetrying(tls, 'esp32-dev-510000000001', 8); // up to ~40 s for a slow start
     await new Promise(resolve => setTimeout(resolve, 300));
     const cloud = await startTestCloud({ stateDir, mqttPort: port });
     cleanups.push(() => cloud.close());

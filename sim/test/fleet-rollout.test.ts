@@ -16,15 +16,28 @@ import { QUEUE_NAMES } from '../../worker/queues';
 import { createAwsClients } from '../../worker/clients/aws-clients';
 import { loadWorkerConfig } from '../../worker/config/load-worker-config';
 import { runFleetDemo, type FleetDemo } from '../../scripts/start/fleet-demo';
-import { assignBehaviours, EXPECTED_OUTCOME, type Behaviour, type BehaviourMix } from '../device-behaviour';
+import {
+  assignBehaviours,
+  EXPECTED_OUTCOME,
+  type Behaviour,
+  type BehaviourMix,
+} from '../device-behaviour';
 
 const DEVICES = 20;
 const CANARY = 2; // 5 % of 20, at least 2 (fleet-demo.ts)
-const MIX: BehaviourMix = { healthy: 60, flaky: 10, slow: 10, broken: 10, rejecting: 5, corrupting: 5 };
+const MIX: BehaviourMix = {
+  healthy: 60,
+  flaky: 10,
+  slow: 10,
+  broken: 10,
+  rejecting: 5,
+  corrupting: 5,
+};
 
 /** The first seed whose canary devices satisfy `want` (the scenario is chosen, the run is not). */
 function seedWhere(want: (canary: Behaviour[]) => boolean): number {
-  for (let seed = 1; seed < 1000; seed++) if (want(assignBehaviours(DEVICES, MIX, seed).slice(0, CANARY))) return seed;
+  for (let seed = 1; seed < 1000; seed++)
+    if (want(assignBehaviours(DEVICES, MIX, seed).slice(0, CANARY))) return seed;
   throw new Error('no seed found');
 }
 
@@ -65,12 +78,19 @@ describe('a virtual fleet rollout (20 devices)', () => {
     expect(result.snapshot.rollout?.state).toBe('completed');
     expect(result.snapshot.events.find(e => e.decision === 'promote')?.stage).toBe('canary');
     const behaviours = new Set(result.devices.map(d => d.behaviour));
-    expect(behaviours).toEqual(new Set(['healthy', 'flaky', 'slow', 'broken', 'rejecting', 'corrupting']));
+    expect(behaviours).toEqual(
+      new Set(['healthy', 'flaky', 'slow', 'broken', 'rejecting', 'corrupting']),
+    );
     for (const d of result.devices) {
       const want = EXPECTED_OUTCOME[d.behaviour];
       expect({ thing: d.thingName, phase: d.phase, reason: d.reason, version: d.version }).toEqual({
         thing: d.thingName,
-        phase: want.status === 'SUCCEEDED' ? 'succeeded' : want.status === 'FAILED' ? 'failed' : 'rejected',
+        phase:
+          want.status === 'SUCCEEDED'
+            ? 'succeeded'
+            : want.status === 'FAILED'
+              ? 'failed'
+              : 'rejected',
         reason: want.reason,
         version: want.updated ? result.version : '1.0.0',
       });
@@ -78,8 +98,13 @@ describe('a virtual fleet rollout (20 devices)', () => {
       if (want.updated) expect(d.runningSha256).toMatch(/^[0-9a-f]{64}$/);
       else expect(d.runningSha256).toBe('factory');
     }
-    expect(result.devices.filter(d => d.behaviour === 'flaky').every(d => d.drops === 2)).toBe(true);
-    expect(new Set(result.devices.filter(d => d.version === result.version).map(d => d.runningSha256)).size).toBe(1);
+    expect(result.devices.filter(d => d.behaviour === 'flaky').every(d => d.drops === 2)).toBe(
+      true,
+    );
+    expect(
+      new Set(result.devices.filter(d => d.version === result.version).map(d => d.runningSha256))
+        .size,
+    ).toBe(1);
     const fleetStage = result.snapshot.stages.find(s => s.name === 'fleet')!;
     expect(fleetStage.succeeded + fleetStage.failed + fleetStage.rejected).toBe(DEVICES - CANARY);
   }, 60_000);
@@ -92,10 +117,14 @@ describe('a virtual fleet rollout (20 devices)', () => {
     expect(result.problems).toEqual([]);
     const broken = result.devices.slice(0, CANARY).find(d => d.behaviour === 'broken')!;
     expect([broken.phase, broken.reason, broken.version]).toEqual(['failed', 'rollback', '1.0.0']);
-    expect(result.devices.slice(CANARY).every(d => d.version === '1.0.0' && d.jobId === undefined)).toBe(true);
+    expect(
+      result.devices.slice(CANARY).every(d => d.version === '1.0.0' && d.jobId === undefined),
+    ).toBe(true);
     const config = loadWorkerConfig({ localStateDir: join(dirs[0], 'local'), environment: {} });
     const clients = createAwsClients(config);
-    await expect(clients.iot.send(new DescribeJobCommand({ jobId: `${result.releaseId}-fleet` }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(
+      clients.iot.send(new DescribeJobCommand({ jobId: `${result.releaseId}-fleet` })),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     clients.destroy();
   }, 60_000);
 });
