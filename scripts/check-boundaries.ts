@@ -6,6 +6,8 @@
  * - `console/` never imports `local/` (the console runs against real AWS as well), and of `worker/`
  *   only the queue API it drives (pause/resume/abort, rollout status): `worker/fleet-queues.ts`,
  *   `worker/queues.ts`, `worker/rollout/` — not processors, clients or configuration.
+ * - `sim/` imports only `ota/` (virtual devices run against real AWS as well, and talk to the cloud
+ *   only through the device SDK and HTTP, as the firmware does).
  * Import cycles are checked separately by madge (`npm run circular`).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -20,6 +22,7 @@ const forbidden: Record<string, readonly string[]> = {
   worker: ['local'],
   local: ['worker'],
   console: ['local', 'worker'],
+  sim: ['infra', 'worker', 'local', 'console', 'scripts', 'main.ts'],
 };
 
 /** Exceptions to `forbidden`: paths (files, or directories ending in `/`) a directory may import. */
