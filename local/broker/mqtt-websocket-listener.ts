@@ -31,6 +31,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { WebSocketServer } from 'ws';
+import { isLoopbackAddress } from '../loopback-address';
 import { EMPTY_SHA256, SigV4Error, verifySigV4 } from '../sigv4';
 import type { SigV4Signer } from './connection-identity';
 import type { IotBroker } from './iot-broker';
@@ -76,13 +77,6 @@ export interface MqttWebSocketListenerOptions {
 export interface MqttWebSocketListener {
   readonly port: number;
   close(): Promise<void>;
-}
-
-/** Whether an address is the loopback interface (IPv4 127/8, IPv6 ::1, IPv4-mapped 127/8). */
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address) return false;
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return v4.startsWith('127.') || address === '::1';
 }
 
 /** Writes an HTTP error response on a raw socket and closes it (the upgrade is not answered). */

@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { isLoopbackAddress } from '../loopback-address';
 import { SigV4Error, verifySigV4, type SigV4Identity } from '../sigv4';
 import { deniedBy } from './bucket-policy';
 import { ObjectStore, type BucketState } from './object-store';
@@ -98,10 +99,6 @@ function iamAction(method: string, key: string, query: URLSearchParams): string 
   return 's3:PutObject';
 }
 
-function isLoopback(address: string | undefined): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
-}
-
 /** Start the S3 endpoint on `options.host:options.port` with objects in `<stateDir>/s3/`. */
 export async function startS3Server(options: S3ServerOptions): Promise<S3Server> {
   const store = new ObjectStore(join(options.stateDir, 's3'));
@@ -177,7 +174,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     if (!bucket.policy) return;
     const secureTransport =
       (req.socket as { encrypted?: boolean }).encrypted === true ||
-      ((options.loopbackCountsAsTls ?? true) && isLoopback(req.socket.remoteAddress));
+      ((options.loopbackCountsAsTls ?? true) && isLoopbackAddress(req.socket.remoteAddress));
     const sid = deniedBy(bucket.policy, {
       action: iamAction(method, key, query),
       resource: key === '' ? `arn:aws:s3:::${bucket.name}` : `arn:aws:s3:::${bucket.name}/${key}`,
