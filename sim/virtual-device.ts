@@ -8,10 +8,11 @@
  *
  * Shadow `reported` (as the firmware and the worker's health gate read it): `firmware { version,
  * slot }`, `health { bootsSinceUpdate, crashesSinceUpdate, reconnects, uptimeSeconds }`,
- * `ota { jobId, status, reason }`.
+ * `ota { jobId, lastResult, reason }`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { iotjobs, iotshadow, mqtt } from 'aws-iot-device-sdk-v2';
+import { DocumentInvalidError } from '../ota/errors/document-invalid-error';
 import { parseJobDocument, type JobDocument } from '../ota/job-document';
 import { checkVersionPolicy } from '../ota/version-policy';
 import type { Behaviour } from './device-behaviour';
@@ -335,11 +336,22 @@ export class VirtualDevice {
       doc = parseJobDocument(
         typeof rawDocument === 'string' ? rawDocument : JSON.stringify(rawDocument),
       );
-    } catch {
-      return this.fail(jobId, 'FAILED', 'unsupported_document');
+    } catch (error) {
+      // As the firmware: `job_document:<first field in error>` (fleet_jobs.c).
+      const field = error instanceof DocumentInvalidError ? error.problems[0]?.field : undefined;
+      return this.fail(jobId, 'FAILED', `job_document:${field ?? 'missing'}`);
     }
     if (behaviour === 'rejecting') return this.fail(jobId, 'REJECTED', 'declined');
     const f = doc.firmware;
+    // Already installed (a job retried after the reboot, or a device in two stages' groups):
+    // same version and the running image's hash → SUCCEEDED without downloading
+    // (docs/job-document.md, "Version policy").
+    if (f.version === this.record.firmware.version && f.sha256 === this.record.firmware.sha256) {
+      await this.update(jobId, 'SUCCEEDED', { releaseId: doc.releaseId });
+      await this.reportShadow({ jobId, lastResult: 'SUCCEEDED', reason: null });
+      this.set({ phase: 'succeeded', jobId });
+      return;
+    }
     if (
       checkVersionPolicy(
         { version: f.version, secureVersion: f.secureVersion },

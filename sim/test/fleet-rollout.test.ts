@@ -8,7 +8,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeJobCommand } from '@aws-sdk/client-iot';
+import {
+  CreateJobCommand,
+  DescribeJobCommand,
+  DescribeJobExecutionCommand,
+  DescribeThingCommand,
+  GetJobDocumentCommand,
+  SearchIndexCommand,
+} from '@aws-sdk/client-iot';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixturePath, repoRoot } from '../../test/utils/fixtures';
 import { cleanupRedis, testPrefix } from '../../test/utils/cleanup-redis';
@@ -107,6 +114,51 @@ describe('a virtual fleet rollout (20 devices)', () => {
     ).toBe(1);
     const fleetStage = result.snapshot.stages.find(s => s.name === 'fleet')!;
     expect(fleetStage.succeeded + fleetStage.failed + fleetStage.rejected).toBe(DEVICES - CANARY);
+
+    const config = loadWorkerConfig({ localStateDir: join(dirs[0], 'local'), environment: {} });
+    const { iot, destroy } = createAwsClients(config);
+    try {
+      // Devices report the outcome in the shadow fields the fleet index knows (device-shadow.md).
+      const succeeded = result.devices.filter(d => d.phase === 'succeeded').length;
+      await expect
+        .poll(
+          async () =>
+            (
+              await iot.send(
+                new SearchIndexCommand({
+                  queryString: 'shadow.reported.ota.lastResult:SUCCEEDED',
+                  maxResults: 100,
+                }),
+              )
+            ).things?.length,
+        )
+        .toBe(succeeded);
+
+      // The same release again for an updated device is already installed: SUCCEEDED, not
+      // FAILED version_not_newer (job-document.md, "Version policy").
+      const updated = result.devices.find(d => d.behaviour === 'healthy')!;
+      const { document } = await iot.send(
+        new GetJobDocumentCommand({ jobId: `${result.releaseId}-fleet` }),
+      );
+      const { thingArn } = await iot.send(
+        new DescribeThingCommand({ thingName: updated.thingName }),
+      );
+      const jobId = `${result.releaseId}-again`;
+      await iot.send(new CreateJobCommand({ jobId, targets: [thingArn!], document }));
+      await expect
+        .poll(
+          async () =>
+            (
+              await iot.send(
+                new DescribeJobExecutionCommand({ jobId, thingName: updated.thingName }),
+              )
+            ).execution?.status,
+          { timeout: 10_000 },
+        )
+        .toBe('SUCCEEDED');
+    } finally {
+      destroy();
+    }
   }, 60_000);
 
   it('aborts at the canary stage when a canary device rolls back (abort criteria cancel the job, the gate records the abort); the fleet stage is never created', async () => {
