@@ -14,6 +14,7 @@
  * worker did not process the action in time).
  */
 import type { IncomingMessage } from 'node:http';
+import { OperatorActionTimeoutError } from '../../worker/rollout/operator-action';
 import { OPERATOR_ACTION_NAMES, type OperatorActionName } from '../shared/console-api';
 import { ConsoleRequestError, type ConsoleBackend } from './console-backend';
 import { FleetFilterError } from './fleet-query';
@@ -59,8 +60,7 @@ function errorResponse(error: unknown): ApiResponse {
   if (e instanceof FleetFilterError) return { status: 400, body: { error: e.message } };
   if (e.name === 'ResourceNotFoundException')
     return { status: 404, body: { error: `${e.name}: ${e.message}` } };
-  if (/has not processed it within/.test(e.message))
-    return { status: 504, body: { error: e.message } };
+  if (e instanceof OperatorActionTimeoutError) return { status: 504, body: { error: e.message } };
   return { status: 502, body: { error: `${e.name}: ${e.message}` } };
 }
 

@@ -20,6 +20,17 @@ export interface OperatorActionOptions {
   readonly pollMs?: number;
 }
 
+/** The worker did not process the action within `timeoutMs`; it stays queued as `jobId`. */
+export class OperatorActionTimeoutError extends Error {
+  constructor(
+    message: string,
+    readonly jobId: string,
+  ) {
+    super(message);
+    this.name = 'OperatorActionTimeoutError';
+  }
+}
+
 export type OperatorActionOutcome =
   | { readonly state: 'queued'; readonly job: Job }
   /** `decision` as the worker recorded it (`paused`, `resumed`, `aborted`). */
@@ -28,7 +39,8 @@ export type OperatorActionOutcome =
 
 /**
  * Queues `action` on rollout `id` and (by default) waits for the worker's answer.
- * @throws Error when the rollout does not exist, Redis fails, or `timeoutMs` passed
+ * @throws Error when the rollout does not exist or Redis fails; {@link OperatorActionTimeoutError}
+ *   when `timeoutMs` passed
  */
 export async function runOperatorAction(
   queues: FleetQueues,
@@ -52,8 +64,9 @@ export async function runOperatorAction(
       return { state: 'completed', decision: decision ?? action, job: fresh };
     }
     if (Date.now() > deadline)
-      throw new Error(
+      throw new OperatorActionTimeoutError(
         `rollout ${action}: the worker has not processed it within ${Math.round(options.timeoutMs! / 1000)} s (is \`fleet worker\` running?); it stays queued as ${job.id}`,
+        job.id!,
       );
     await new Promise(r => setTimeout(r, options.pollMs ?? 200));
   }
