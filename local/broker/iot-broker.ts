@@ -15,6 +15,7 @@ import { once, type EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
+import { LISTEN_BACKLOG } from '../listen-backlog';
 import type { Registry } from '../registry/registry';
 import { effectiveKeepalive, MAX_SUBSCRIPTIONS_PER_SUBSCRIBE, topicMatchesFilter } from './broker-limits';
 import { peerCertificateId, type SigV4Signer } from './connection-identity';
@@ -24,9 +25,6 @@ import { quietSysTopics } from './quiet-sys-topics';
 import { createPolicyHooks, identityOf, refuseSubscription, type BrokerLog } from './policy-hooks';
 import { connectedEvent, disconnectedEvent, disconnectReasonOf, hasPresenceEvents, presenceTopic, type DisconnectReason, type PresenceSession } from './presence-events';
 import type { ReservedTopicDispatcher } from './reserved-topics';
-
-/** Pending connections the kernel may queue before the broker accepts them (see the listen call). */
-const LISTEN_BACKLOG = 4096;
 
 /** Options for {@link startIotBroker}. */
 export interface IotBrokerOptions {
@@ -194,10 +192,6 @@ export async function startIotBroker(options: IotBrokerOptions): Promise<IotBrok
     },
   );
   server.on('tlsClientError', error => log.debug({ err: error.message }, 'TLS handshake failed'));
-  // A fleet rebooting into a new release connects within a second or two. Node's default accept
-  // backlog (511) overflowed then: the kernel dropped handshakes, and of 5,000 devices ~2,000
-  // connects timed out (socket or TLS negotiation timeout) and had to be retried. The kernel caps
-  // the value at net.core.somaxconn.
   server.listen({ port: options.port, host: options.host ?? '127.0.0.1', backlog: LISTEN_BACKLOG });
   await once(server, 'listening');
   const address = server.address();

@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { LISTEN_BACKLOG } from '../listen-backlog';
 import { isLoopbackAddress } from '../loopback-address';
 import { SigV4Error, verifySigV4, type SigV4Identity } from '../sigv4';
 import { deniedBy } from './bucket-policy';
@@ -277,10 +278,8 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    // Thousands of devices notified at once open their download connections together; Node's
-    // default accept backlog (511) would make the kernel drop some (retried after 1 s, 3 s, ...).
     server.listen(
-      { port: options.port ?? 0, host: options.host ?? '127.0.0.1', backlog: 4096 },
+      { port: options.port ?? 0, host: options.host ?? '127.0.0.1', backlog: LISTEN_BACKLOG },
       () => resolve(),
     );
   });
