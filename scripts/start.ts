@@ -14,6 +14,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_MIX, formatBehaviourMix, parseBehaviourMix } from '../sim/device-behaviour';
+import { parsePort } from './commands/port-option';
 
 // The AWS SDK warns, mid-output, that its releases after January 2027 need Node >= 22; the lock
 // file pins versions that run on Node 20, and the README says so. Keep our output readable.
@@ -39,7 +40,7 @@ const program = new Command('npm start')
   .option('--image <file>', 'ESP32 app image to release', fixture)
   .option('--keep-running', 'leave the local cloud, worker and devices up afterwards and print how to reach them (Ctrl-C stops)', false)
   .option('--firmware-devices <n>', "firmware fleet-device processes (the POSIX build) added to the fleet stage when firmware/build has one; 0 for none", (v: string) => (v === '0' ? 0 : positiveInt(v)), 2)
-  .option('--console-port <n>', 'port of the web console (a taken port falls back to a free one)', (v: string) => (v === '0' ? 0 : positiveInt(v)), 8090)
+  .option('--console-port <n>', 'port of the web console (a taken port falls back to a free one)', parsePort, 8090)
   .option('--no-console', 'do not serve the web console')
   .option('--timeout <seconds>', 'give up when the rollout has not ended after this long', positiveInt, 120)
   .addHelpText(

@@ -6,14 +6,8 @@
  *
  * Exit codes: 0 after Ctrl-C; 2 when it cannot start (configuration, port in use).
  */
-import { InvalidArgumentError, type Command } from 'commander';
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new InvalidArgumentError(`expected a port from 0 to 65535, got "${value}"`);
-  return n;
-}
+import type { Command } from 'commander';
+import { parsePort } from './port-option';
 
 export function registerConsoleCommand(program: Command): void {
   program
@@ -24,7 +18,7 @@ export function registerConsoleCommand(program: Command): void {
         '(FLEET_MQTT_WS_URL overrides the WebSocket endpoint). Rollouts: REDIS_URL, FLEET_QUEUE_PREFIX.',
     )
     .option('--config <local-cloud.json>', "the local cloud's discovery file")
-    .option('--port <n>', 'HTTP port (0: any free one)', port, 8090)
+    .option('--port <n>', 'HTTP port (0: any free one)', parsePort, 8090)
     .option(
       '--host <address>',
       'interface to listen on (the routes can pause and abort rollouts: keep it on loopback)',

@@ -4,6 +4,7 @@
  */
 import { isAbsolute, relative } from 'node:path';
 import type { Command } from 'commander';
+import { parsePort } from './port-option';
 
 interface UpOptions {
   env: string;
@@ -52,10 +53,15 @@ export function registerLocalCommand(program: Command): void {
     .option('--no-services', 'serve only MQTT and fleet provisioning (skip the HTTP services: S3, KMS, IoT control plane, ...)')
     .option('--verbose', 'also print client errors, failed TLS handshakes and pre-provisioning hook decisions (policy denials are always printed)', false)
     .action(async (options: UpOptions, command: Command) => {
-      const port = Number(options.mqttPort);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) command.error(`local up: --mqtt-port must be 0..65535, got ${options.mqttPort}`, { exitCode: 2 });
-      const wsPort = options.wsPort === undefined ? undefined : Number(options.wsPort);
-      if (wsPort !== undefined && (!Number.isInteger(wsPort) || wsPort < 0 || wsPort > 65535)) command.error(`local up: --ws-port must be 0..65535, got ${options.wsPort}`, { exitCode: 2 });
+      const portOption = (name: string, value: string): number => {
+        try {
+          return parsePort(value);
+        } catch (error) {
+          return command.error(`local up: ${name}: ${(error as Error).message}`, { exitCode: 2 });
+        }
+      };
+      const port = portOption('--mqtt-port', options.mqttPort);
+      const wsPort = options.wsPort === undefined ? undefined : portOption('--ws-port', options.wsPort);
       const log = humanLog(options.verbose);
       console.error(`local up: preparing ${options.stateDir} and applying environment ${options.env} ...`);
       const [{ startLocalCloud }, { defaultLocalServices }] = await Promise.all([import('../../local/local-cloud'), import('../../local/default-services')]);
