@@ -145,7 +145,7 @@ export async function startIotBroker(options: IotBrokerOptions): Promise<IotBrok
     // A DISCONNECT packet, or a WebSocket close frame ("Close frame if the client is using a
     // WebSocket connection", life-cycle-events.html), is a client-initiated disconnect.
     const sentDisconnect = (client as unknown as { _disconnected?: boolean })._disconnected === true || transports.get(client.conn)?.closedByPeer() === true;
-    const reason = disconnectReasonOf({ marked: marked.get(client), sentDisconnect, error: errors.get(client), brokerClosing: aedes.closed });
+    const reason = disconnectReasonOf({ marked: marked.get(client), sentDisconnect, error: errors.get(client) });
     publishEvent(presenceTopic('disconnected', client.id), disconnectedEvent(session, reason, Date.now()));
   });
 

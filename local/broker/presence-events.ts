@@ -24,9 +24,7 @@ export type DisconnectReason =
   /** Another connection took over the client id. */
   | 'DUPLICATE_CLIENTID'
   /** No packet within 1.5 × keep-alive. */
-  | 'MQTT_KEEP_ALIVE_TIMEOUT'
-  /** The broker shut down. */
-  | 'SERVER_INITIATED_DISCONNECT';
+  | 'MQTT_KEEP_ALIVE_TIMEOUT';
 
 /** Payload of `$aws/events/presence/connected/<clientId>`. */
 export interface ConnectedEvent {
@@ -103,17 +101,16 @@ export function disconnectedEvent(
 
 /**
  * Why a connection ended, from what the broker saw: a reason already marked (takeover, a refusal
- * carrying `disconnectReason`), a DISCONNECT packet, the error that closed it, or broker shutdown.
+ * carrying `disconnectReason`), a DISCONNECT packet, or the error that closed it. (No event is
+ * published while the broker shuts down, so AWS's `SERVER_INITIATED_DISCONNECT` never applies.)
  */
 export function disconnectReasonOf(facts: {
   marked?: DisconnectReason;
   sentDisconnect: boolean;
   error?: Error & { disconnectReason?: DisconnectReason; code?: string };
-  brokerClosing: boolean;
 }): DisconnectReason {
   if (facts.marked) return facts.marked;
   if (facts.sentDisconnect) return 'CLIENT_INITIATED_DISCONNECT';
-  if (facts.brokerClosing) return 'SERVER_INITIATED_DISCONNECT';
   const error = facts.error;
   if (!error) return 'CONNECTION_LOST';
   if (error.disconnectReason) return error.disconnectReason;
