@@ -29,7 +29,7 @@ export interface ConsolePolicyDocumentProps {
 }
 
 /** Topic branches the console watches; each ends in `/*` in the policy. */
-export function consoleWatchedBranches(telemetryTopicPrefix: string): string[] {
+function consoleWatchedBranches(telemetryTopicPrefix: string): string[] {
   return [
     '$aws/events/presence/connected',
     '$aws/events/presence/disconnected',
@@ -43,7 +43,7 @@ export function consoleWatchedBranches(telemetryTopicPrefix: string): string[] {
 }
 
 /** Topics the console publishes to: shadow desired-state updates and gets (classic and named). */
-export function consolePublishTopics(): string[] {
+function consolePublishTopics(): string[] {
   return [
     '$aws/things/*/shadow/update',
     '$aws/things/*/shadow/get',

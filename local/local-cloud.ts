@@ -34,7 +34,7 @@ export const LOCAL_CLOUD_FILE = 'local-cloud.json';
 const silentLog: LocalCloudLog = { info() {}, warn() {}, debug() {}, error() {} };
 
 /** Default port of MQTT over WebSockets (AWS serves it on 443; 8443 needs no privileges). */
-export const DEFAULT_WEBSOCKET_PORT = 8443;
+const DEFAULT_WEBSOCKET_PORT = 8443;
 
 /**
  * Credentials are made once per state dir (AWS-shaped: `AKIA` + 16, and 40 characters):

@@ -36,7 +36,7 @@ import { presignMqttWebSocketUrl } from './presign-mqtt-url';
 import { thingRow } from './thing-row';
 
 /** Rows per fleet page: SearchIndex allows at most 500 (API_SearchIndex). */
-export const FLEET_PAGE_SIZE = 250;
+const FLEET_PAGE_SIZE = 250;
 /** Rollouts the page shows, newest first. */
 const ROLLOUTS_SHOWN = 8;
 /** How long a POST waits for the worker to process an operator action. */

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-export const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '../web');
+const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '../web');
 
 export interface ConsoleBundle {
   readonly js: Buffer;

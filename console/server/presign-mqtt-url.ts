@@ -18,7 +18,7 @@
 import { createHash, createHmac } from 'node:crypto';
 
 /** The signing name of AWS IoT's device gateway (MQTT, MQTT over WebSockets). */
-export const IOT_DEVICE_GATEWAY_SERVICE = 'iotdevicegateway';
+const IOT_DEVICE_GATEWAY_SERVICE = 'iotdevicegateway';
 
 /** SigV4 caps a presigned URL's lifetime at seven days. */
 const MAX_EXPIRES_SECONDS = 604_800;

@@ -39,9 +39,9 @@ import type { BrokerLog } from './policy-hooks';
 import { mqttWebSocketStream } from './websocket-stream';
 
 /** The WebSocket path AWS IoT serves MQTT on. */
-export const MQTT_WEBSOCKET_PATH = '/mqtt';
+const MQTT_WEBSOCKET_PATH = '/mqtt';
 /** The signing name of AWS IoT's device gateway. */
-export const IOT_DEVICE_GATEWAY_SERVICE = 'iotdevicegateway';
+const IOT_DEVICE_GATEWAY_SERVICE = 'iotdevicegateway';
 /** First byte of a TLS record carrying a handshake message (RFC 8446 §5.1, ContentType 22). */
 const TLS_HANDSHAKE_RECORD = 0x16;
 /** A connection that sends nothing is closed after this long (a browser pre-connect, a port scan). */
