@@ -228,9 +228,14 @@ export class VirtualDevice {
     await shadow.publishUpdateShadow({ thingName, state: { reported } }, QOS);
   }
 
+  /** A client token unique to this device's request (replies are matched by it). */
+  private nextClientToken(): string {
+    return `${this.options.serial}-${(++this.requests).toString(36)}-${Date.now().toString(36)}`;
+  }
+
   private async startNext(): Promise<iotjobs.model.JobExecutionData | undefined> {
     const thingName = this.record.thingName!;
-    const clientToken = `${this.options.serial}-${(++this.requests).toString(36)}-${Date.now().toString(36)}`;
+    const clientToken = this.nextClientToken();
     await this.subscribeOnce('start-next', jobs =>
       Promise.all([
         jobs.subscribeToStartNextPendingJobExecutionAccepted(
@@ -261,7 +266,7 @@ export class VirtualDevice {
     statusDetails: Record<string, string>,
   ): Promise<void> {
     const thingName = this.record.thingName!;
-    const clientToken = `${this.options.serial}-${(++this.requests).toString(36)}-${Date.now().toString(36)}-u`;
+    const clientToken = this.nextClientToken();
     await this.subscribeOnce(`update ${jobId}`, jobs =>
       Promise.all([
         jobs.subscribeToUpdateJobExecutionAccepted(
