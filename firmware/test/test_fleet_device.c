@@ -1,8 +1,10 @@
 /* The device application over fakes: a job from start-next to reboot, the new app's first boot
  * (SUCCEEDED, then valid), the verify timeout (rollback), the old app after a rollback (FAILED
- * "rollback"), cancellation during the download, and a corrupted download (FAILED). */
+ * "rollback"), cancellation during the download, a corrupted download (FAILED), and a job of the
+ * release already running (SUCCEEDED without download only if the image hash is the same). */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +39,8 @@ static const struct fleet_device_config kConfig = {
     .verify_timeout_ms = 5000,
 };
 
-static void prv_make_document(void) {
+/* The job document for s_image as release @p version; @p wrong_hash flips a bit of its sha256. */
+static void prv_make_document_for(const char *version, bool wrong_hash) {
   uint8_t hash[32];
   uint8_t sig[128];
   size_t sig_len = sizeof(sig);
@@ -46,17 +49,23 @@ static void prv_make_document(void) {
   unsigned char b64[128];
   size_t b64_len = 0;
   assert_int_equal(mbedtls_base64_encode(b64, sizeof(b64), &b64_len, sig, sig_len), 0);
+  if (wrong_hash)
+    hash[0] ^= 0x01;
   char hex[65];
   for (int i = 0; i < 32; i++)
     snprintf(hex + 2 * i, 3, "%02x", hash[i]);
   snprintf(s_document, sizeof(s_document),
            "{\"version\":1,\"operation\":\"ota\",\"releaseId\":\"v1_2_0-0011223344556677\","
-           "\"firmware\":{\"version\":\"1.2.0\",\"descriptorVersion\":\"1cd5752\","
+           "\"firmware\":{\"version\":\"%s\",\"descriptorVersion\":\"1cd5752\","
            "\"secureVersion\":0,\"chip\":\"esp32\",\"size\":%zu,\"sha256\":\"%s\","
            "\"url\":\"https://s3.local/fw.bin\",\"signature\":\"%.*s\","
            "\"signatureAlgorithm\":\"sig-sha256-ecdsa\",\"keyId\":\"k\"}}",
-           s_len, hex, (int)b64_len, b64);
+           version, s_len, hex, (int)b64_len, b64);
   fake_port_device_set_public_key(s_public_pem);
+}
+
+static void prv_make_document(void) {
+  prv_make_document_for("1.2.0", false);
 }
 
 static int prv_setup(void **state) {
@@ -99,28 +108,38 @@ static const char *prv_last_start_token(void) {
   return NULL;
 }
 
-/* Boot (init), connect, and answer start-next with job ota-1. */
-static void prv_boot_and_get_job(void) {
+/* Boot (init), connect, and answer start-next with job @p job_id. */
+static void prv_boot_and_get(const char *job_id) {
   assert_int_equal(fleet_device_init(&s_dev, &kConfig), FLEET_OK);
   assert_false(fake_port_mqtt_last_connect_was_claim());
   assert_string_equal(fake_port_mqtt_last_client_id(), THING);
   fake_port_mqtt_connected();
   static char reply[4096];
   snprintf(reply, sizeof(reply),
-           "{\"clientToken\":\"%s\",\"execution\":{\"jobId\":\"ota-1\",\"status\":\"QUEUED\","
+           "{\"clientToken\":\"%s\",\"execution\":{\"jobId\":\"%s\",\"status\":\"QUEUED\","
            "\"jobDocument\":%s}}",
-           prv_last_start_token(), s_document);
+           prv_last_start_token(), job_id, s_document);
   fake_port_mqtt_deliver(PREFIX "start-next/accepted", reply);
 }
 
-/* The last publish on the update topic of ota-1, or NULL. */
-static const struct fake_mqtt_publish *prv_last_update(void) {
+static void prv_boot_and_get_job(void) {
+  prv_boot_and_get("ota-1");
+}
+
+/* The last publish on the update topic of @p job_id, or NULL. */
+static const struct fake_mqtt_publish *prv_last_update_of(const char *job_id) {
+  char topic[128];
+  snprintf(topic, sizeof(topic), PREFIX "%s/update", job_id);
   for (unsigned i = fake_port_mqtt_publish_count(); i > 0; i--) {
     const struct fake_mqtt_publish *p = fake_port_mqtt_publish_at(i - 1);
-    if (strcmp(p->topic, PREFIX "ota-1/update") == 0)
+    if (strcmp(p->topic, topic) == 0)
       return p;
   }
   return NULL;
+}
+
+static const struct fake_mqtt_publish *prv_last_update(void) {
+  return prv_last_update_of("ota-1");
 }
 
 static void prv_install(void) {
@@ -217,6 +236,65 @@ static void test_fleet_device_reports_failed_for_corrupted_download(void **state
   assert_int_equal(fake_port_ota_boot_slot(), -1);
 }
 
+/* ota-1 installed, its SUCCEEDED accepted (the app is confirmed), then a power cycle. */
+static void prv_install_and_confirm(void) {
+  prv_install();
+  fake_port_mqtt_reset();
+  fake_port_ota_boot(1, FLEET_OTA_IMAGE_PENDING_VERIFY);
+  memset(&s_dev, 0, sizeof(s_dev));
+  prv_boot_and_get_job();
+  fake_port_mqtt_deliver(PREFIX "ota-1/update/accepted", "{\"timestamp\":1}");
+  assert_int_equal(fake_port_ota_mark_valid_count(), 1);
+  fake_port_mqtt_reset();
+  fake_port_ota_boot(1, FLEET_OTA_IMAGE_VALID);
+  memset(&s_dev, 0, sizeof(s_dev));
+}
+
+static void test_fleet_device_job_of_the_running_release_succeeds_without_download(void **state) {
+  (void)state;
+  prv_install_and_confirm();
+  unsigned requests = fake_port_http_request_count();
+  uint64_t written = fake_port_ota_bytes_written();
+  prv_boot_and_get("ota-2"); /* the same release from another stage's group */
+  assert_string_equal(s_dev.running_release, "1.2.0");
+  assert_true(fleet_device_step(&s_dev));
+  const struct fake_mqtt_publish *p = prv_last_update_of("ota-2");
+  assert_non_null(p);
+  assert_non_null(strstr(p->payload, "\"status\":\"SUCCEEDED\""));
+  assert_non_null(strstr(p->payload, "\"version\":\"1.2.0\""));
+  for (unsigned i = 0; i < fake_port_mqtt_publish_count(); i++) /* not even IN_PROGRESS */
+    assert_null(strstr(fake_port_mqtt_publish_at(i)->payload, "IN_PROGRESS"));
+  assert_int_equal(fake_port_http_request_count(), requests);
+  assert_int_equal(fake_port_ota_bytes_written(), written);
+  assert_int_equal(fake_port_ota_boot_slot(), -1);
+  assert_int_equal(fake_port_ota_rollback_count(), 0);
+}
+
+static void test_fleet_device_same_version_with_another_hash_fails_not_newer(void **state) {
+  (void)state;
+  prv_install_and_confirm();
+  prv_make_document_for("1.2.0", true); /* another build published as 1.2.0 */
+  prv_boot_and_get("ota-2");
+  assert_true(fleet_device_step(&s_dev));
+  const struct fake_mqtt_publish *p = prv_last_update_of("ota-2");
+  assert_non_null(strstr(p->payload, "\"status\":\"FAILED\""));
+  assert_non_null(strstr(p->payload, "\"reason\":\"version_not_newer\""));
+  assert_int_equal(fake_port_ota_boot_slot(), -1);
+}
+
+static void test_fleet_device_same_version_without_known_hash_fails_not_newer(void **state) {
+  (void)state;
+  /* The factory app (1.1.0, slot 0) has no installed-release record: its hash is unknown. */
+  prv_make_document_for("1.1.0", false);
+  prv_boot_and_get_job();
+  assert_string_equal(s_dev.running_release, "1.1.0");
+  assert_true(fleet_device_step(&s_dev));
+  const struct fake_mqtt_publish *p = prv_last_update();
+  assert_non_null(strstr(p->payload, "\"status\":\"FAILED\""));
+  assert_non_null(strstr(p->payload, "\"reason\":\"version_not_newer\""));
+  assert_int_equal(fake_port_ota_boot_slot(), -1);
+}
+
 static void test_fleet_device_provisions_when_no_credentials(void **state) {
   (void)state;
   fake_port_storage_reset();
@@ -235,6 +313,9 @@ int main(void) {
       T(test_fleet_device_stops_download_when_job_canceled),
       T(test_fleet_device_download_survives_a_reconnect_midway),
       T(test_fleet_device_reports_failed_for_corrupted_download),
+      T(test_fleet_device_job_of_the_running_release_succeeds_without_download),
+      T(test_fleet_device_same_version_with_another_hash_fails_not_newer),
+      T(test_fleet_device_same_version_without_known_hash_fails_not_newer),
       T(test_fleet_device_provisions_when_no_credentials),
   };
 #undef T

@@ -11,6 +11,7 @@
 #include "fake_port_storage.h"
 #include "fixture.h"
 #include "fleet/ota.h"
+#include "fleet/port/storage.h"
 #include "mbedtls/sha256.h"
 #include "test_signer.h"
 
@@ -195,6 +196,52 @@ static void test_fleet_ota_boot_check_reports_new_app_then_confirm_marks_valid(v
   assert_string_equal(release, "other");
 }
 
+static void test_fleet_ota_confirm_keeps_the_running_image_hash(void **state) {
+  (void)state;
+  uint8_t hash[32];
+  assert_false(fleet_ota_running_sha256("1.1.0", hash)); /* factory image: unknown */
+  assert_int_equal(fleet_ota_download(&s_ota, "job-1", &s_doc, &s_facts, NULL), FLEET_OK);
+  fake_port_ota_boot(1, FLEET_OTA_IMAGE_PENDING_VERIFY);
+  struct fleet_ota_record record;
+  enum fleet_ota_boot_outcome outcome = FLEET_OTA_BOOT_NORMAL;
+  assert_int_equal(fleet_ota_boot_check(&record, &outcome), FLEET_OK);
+  assert_false(fleet_ota_running_sha256("1cd5752", hash)); /* not before the confirm */
+  assert_int_equal(fleet_ota_boot_confirm(&record), FLEET_OK);
+  memset(hash, 0, sizeof(hash));
+  assert_true(fleet_ota_running_sha256("1cd5752", hash));
+  assert_memory_equal(hash, s_doc.sha256, sizeof(hash));
+  assert_true(fleet_ota_already_installed(&s_doc, "1.2.0", hash));
+  assert_false(fleet_ota_running_sha256("other", hash)); /* another app was flashed */
+  fake_port_ota_boot(0, FLEET_OTA_IMAGE_VALID);          /* the other slot runs */
+  assert_false(fleet_ota_running_sha256("1cd5752", hash));
+}
+
+static void test_fleet_ota_already_installed_needs_version_and_hash(void **state) {
+  (void)state;
+  uint8_t other[32];
+  memcpy(other, s_doc.sha256, sizeof(other));
+  other[31] ^= 0x80;
+  assert_true(fleet_ota_already_installed(&s_doc, "1.2.0", s_doc.sha256));
+  assert_false(fleet_ota_already_installed(&s_doc, "1.2.0", other));
+  assert_false(fleet_ota_already_installed(&s_doc, "1.2.0", NULL)); /* hash unknown */
+  assert_false(fleet_ota_already_installed(&s_doc, "1.1.0", s_doc.sha256));
+}
+
+static void test_fleet_ota_app_record_without_hash_keeps_the_release(void **state) {
+  (void)state;
+  /* The installed-release record as firmware before the hash wrote it (two version strings). */
+  char old[2 * (FLEET_VERSION_MAX_LENGTH + 1)];
+  memset(old, 0, sizeof(old));
+  strcpy(old, "1.2.0");
+  strcpy(old + FLEET_VERSION_MAX_LENGTH + 1, "1cd5752");
+  assert_int_equal(fleet_port_storage_write(FLEET_APP_RECORD_KEY, old, sizeof(old)), FLEET_OK);
+  char release[33];
+  fleet_ota_running_release("1cd5752", release, sizeof(release));
+  assert_string_equal(release, "1.2.0");
+  uint8_t hash[32];
+  assert_false(fleet_ota_running_sha256("1cd5752", hash));
+}
+
 static void test_fleet_ota_boot_check_reports_rollback_on_old_slot(void **state) {
   (void)state;
   assert_int_equal(fleet_ota_download(&s_ota, "job-1", &s_doc, &s_facts, NULL), FLEET_OK);
@@ -267,6 +314,9 @@ int main(void) {
       T(test_fleet_ota_download_refuses_version_not_newer_before_writing),
       T(test_fleet_ota_download_stops_when_hook_cancels),
       T(test_fleet_ota_boot_check_reports_new_app_then_confirm_marks_valid),
+      T(test_fleet_ota_confirm_keeps_the_running_image_hash),
+      T(test_fleet_ota_already_installed_needs_version_and_hash),
+      T(test_fleet_ota_app_record_without_hash_keeps_the_release),
       T(test_fleet_ota_boot_check_reports_rollback_on_old_slot),
       T(test_fleet_ota_boot_check_finds_resumable_download),
       T(test_fleet_ota_boot_check_takes_downloading_record_of_switched_slot),

@@ -189,6 +189,19 @@ static void prv_run_download(struct fleet_device *dev, uint64_t now) {
   };
   struct fleet_ota_hooks hooks = {.on_progress = prv_on_progress, .ctx = dev};
   dev->download_pending = false;
+  /* A job retried after the reboot, or a device in two stages' groups: the release runs already
+   * (docs/job-document.md, version policy). Nothing is downloaded and no slot changes. */
+  uint8_t running_sha256[32];
+  bool hash_known = fleet_ota_running_sha256(dev->running_descriptor_version, running_sha256);
+  if (fleet_ota_already_installed(&dev->download_doc, dev->running_release,
+                                  hash_known ? running_sha256 : NULL)) {
+    FLEET_LOG_INFO(
+        "job %s: release %s with this SHA-256 is the running app: SUCCEEDED without "
+        "download",
+        dev->download_job, dev->download_doc.version);
+    (void)fleet_jobs_report(&dev->jobs, FLEET_JOB_SUCCEEDED, NULL, 0);
+    return;
+  }
   dev->in_download = true;
   dev->last_progress_report = 0;
   (void)fleet_jobs_report(&dev->jobs, FLEET_JOB_IN_PROGRESS, NULL, 0);

@@ -38,7 +38,8 @@ extern "C" {
 
 /** Storage key of the OTA record. */
 #define FLEET_OTA_RECORD_KEY "fleet_ota"
-/** Storage key of the installed-release record (release version of the running app). */
+/** Storage key of the installed-release record (release version, slot and SHA-256 of the app
+ * confirmed last). */
 #define FLEET_APP_RECORD_KEY "fleet_app"
 
 /** Phase of an OTA, persisted. */
@@ -145,8 +146,8 @@ enum fleet_status fleet_ota_boot_check(struct fleet_ota_record *record,
                                        enum fleet_ota_boot_outcome *outcome);
 
 /**
- * The new app's SUCCEEDED report was accepted: mark it valid, remember its release version, and
- * clear the record.
+ * The new app's SUCCEEDED report was accepted: mark it valid, remember its release version, slot
+ * and image SHA-256 (the installed-release record), and clear the record.
  *
  * @param record Record from fleet_ota_boot_check().
  * @return FLEET_OK or a port error.
@@ -169,6 +170,32 @@ enum fleet_status fleet_ota_record_clear(void);
  * @param size Size of @p out.
  */
 void fleet_ota_running_release(const char *descriptor_version, char *out, size_t size);
+
+/**
+ * SHA-256 of the running image, as verified when it was downloaded: known only from the
+ * installed-release record written by fleet_ota_boot_confirm(), and only if that record belongs
+ * to the running descriptor version and the running slot. A factory image (or one confirmed by
+ * a firmware whose record had no hash) has none.
+ *
+ * @param descriptor_version Version from the running app's descriptor.
+ * @param out Receives the hash when known.
+ * @return Whether the hash is known.
+ */
+bool fleet_ota_running_sha256(const char *descriptor_version, uint8_t out[32]);
+
+/**
+ * The job's release is the one running (docs/job-document.md, version policy: the one exception):
+ * the same release version and the same image SHA-256. Then the job SUCCEEDS without a download;
+ * otherwise the usual checks apply (an equal version is FAILED "version_not_newer").
+ *
+ * @param doc Job document.
+ * @param running_release Release version of the running app.
+ * @param running_sha256 SHA-256 of the running image, or NULL if unknown (the exception then
+ *        never applies).
+ * @return Whether the job's release is already installed.
+ */
+bool fleet_ota_already_installed(const struct fleet_job_document *doc, const char *running_release,
+                                 const uint8_t *running_sha256);
 
 #ifdef __cplusplus
 }
