@@ -59,6 +59,32 @@ export function registryRoutes(ctx: IotContext): RestRoute[] {
       throw new JobsError('ResourceNotFoundException', `Thing group ${name} cannot be found.`);
     return g;
   };
+  /**
+   * AddThingToThingGroup / RemoveThingFromThingGroup (group by name or ARN, thing by name or ARN).
+   * Registry.putThing notifies the jobs engine: a CONTINUOUS job reaches a new member, and QUEUED
+   * executions that targeted the thing through the group it left become REMOVED.
+   */
+  const setMembership = (body: Record<string, unknown>, member: boolean) => {
+    const groupName = nameFrom(
+      body.thingGroupName,
+      body.thingGroupArn,
+      'thinggroup',
+      'thingGroupName',
+    );
+    const thingName = nameFrom(body.thingName, body.thingArn, 'thing', 'thingName');
+    group(groupName);
+    const t = thing(thingName);
+    if (t.thingGroupNames.includes(groupName) !== member)
+      registry.putThing({
+        thingName,
+        thingTypeName: t.thingTypeName,
+        attributes: { ...t.attributes },
+        thingGroupNames: member
+          ? [...t.thingGroupNames, groupName]
+          : t.thingGroupNames.filter(g => g !== groupName),
+      });
+    return {};
+  };
   return [
     iot('DescribeThing', 'GET', '/things/{thingName}', ({ params }) => {
       const t = thing(params.thingName);
@@ -117,51 +143,11 @@ export function registryRoutes(ctx: IotContext): RestRoute[] {
         return { things: page, ...(nextToken ? { nextToken } : {}) };
       },
     ),
-    iot('AddThingToThingGroup', 'PUT', '/thing-groups/addThingToThingGroup', ({ body }) => {
-      const groupName = nameFrom(
-        body.thingGroupName,
-        body.thingGroupArn,
-        'thinggroup',
-        'thingGroupName',
-      );
-      const thingName = nameFrom(body.thingName, body.thingArn, 'thing', 'thingName');
-      group(groupName);
-      const t = thing(thingName);
-      // Registry.putThing notifies the jobs engine (CONTINUOUS jobs reach the new member).
-      if (!t.thingGroupNames.includes(groupName))
-        registry.putThing({
-          thingName,
-          thingTypeName: t.thingTypeName,
-          attributes: { ...t.attributes },
-          thingGroupNames: [...t.thingGroupNames, groupName],
-        });
-      return {};
-    }),
-    iot(
-      'RemoveThingFromThingGroup',
-      'PUT',
-      '/thing-groups/removeThingFromThingGroup',
-      ({ body }) => {
-        const groupName = nameFrom(
-          body.thingGroupName,
-          body.thingGroupArn,
-          'thinggroup',
-          'thingGroupName',
-        );
-        const thingName = nameFrom(body.thingName, body.thingArn, 'thing', 'thingName');
-        group(groupName);
-        const t = thing(thingName);
-        // Registry.putThing notifies the jobs engine: QUEUED executions of CONTINUOUS jobs that
-        // targeted the thing through this group become REMOVED.
-        if (t.thingGroupNames.includes(groupName))
-          registry.putThing({
-            thingName,
-            thingTypeName: t.thingTypeName,
-            attributes: { ...t.attributes },
-            thingGroupNames: t.thingGroupNames.filter(g => g !== groupName),
-          });
-        return {};
-      },
+    iot('AddThingToThingGroup', 'PUT', '/thing-groups/addThingToThingGroup', ({ body }) =>
+      setMembership(body, true),
+    ),
+    iot('RemoveThingFromThingGroup', 'PUT', '/thing-groups/removeThingFromThingGroup', ({ body }) =>
+      setMembership(body, false),
     ),
     iot('CreateThingGroup', 'POST', '/thing-groups/{thingGroupName}', ({ params, body }) => {
       const name = params.thingGroupName;
