@@ -17,6 +17,7 @@ import type { TLSSocket } from 'node:tls';
 import { JobsError } from '../jobs/jobs-error';
 import type { LocalCloudLog } from '../local-cloud-config';
 import type { RestJsonRouter, RestRoute } from './rest-json-router';
+import { readRequestBody } from '../read-request-body';
 
 /** Request bodies are small JSON documents (a job document is at most 32 KB; a publish 128 KB). */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -55,21 +56,6 @@ export interface RestJsonServer {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES)
-      throw new JobsError(
-        'RequestEntityTooLargeException',
-        `request body exceeds ${MAX_BODY_BYTES} bytes`,
-      );
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
 function send(
   res: ServerResponse,
   status: number,
@@ -91,7 +77,11 @@ export async function startRestJsonServer<Identity>(
   ): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
     const { route, params } = options.router.match(req.method ?? 'GET', url.pathname);
-    const rawBody = await readBody(req);
+    const rawBody = await readRequestBody(
+      req,
+      MAX_BODY_BYTES,
+      message => new JobsError('RequestEntityTooLargeException', message),
+    );
     const identity = options.authenticate(req, route, rawBody);
     let body: Record<string, unknown> = {};
     const type = String(req.headers['content-type'] ?? '');

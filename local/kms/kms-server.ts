@@ -15,6 +15,7 @@ import { KmsError } from './kms-error';
 import { KMS_OPERATIONS } from './kms-handlers';
 import { KmsKeyStore } from './kms-key-store';
 import type { ServerLog } from '../s3/s3-server-options';
+import { readRequestBody } from '../read-request-body';
 
 /** Requests are small JSON documents (a Sign message is at most 4 KB). */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -76,22 +77,6 @@ function kmsErrorOf(error: SigV4Error): KmsError {
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES)
-      throw new KmsError(
-        'ValidationException',
-        `request body exceeds ${MAX_BODY_BYTES} bytes`,
-        413,
-      );
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
 function send(
   res: ServerResponse,
   status: number,
@@ -123,7 +108,11 @@ export async function startKmsServer(options: KmsServerOptions): Promise<KmsServ
         `KMS answers POST only, got ${req.method}`,
         404,
       );
-    const body = await readBody(req);
+    const body = await readRequestBody(
+      req,
+      MAX_BODY_BYTES,
+      message => new KmsError('ValidationException', message, 413),
+    );
     try {
       verifySigV4(
         { method: 'POST', url: req.url ?? '/', headers: req.headers },
