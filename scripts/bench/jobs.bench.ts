@@ -15,16 +15,17 @@
  * transport's share of one execution.
  * Target (issue 6): ≥ 1,000 executions/s on this machine.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { iotidentity, mqtt } from 'aws-iot-device-sdk-v2';
+import { mqtt } from 'aws-iot-device-sdk-v2';
+import { provisionDevice } from '../../sim/provision-device';
+import { loadSimTarget } from '../../sim/sim-target';
 import { CreateJobCommand, DescribeJobCommand, IoTClient } from '@aws-sdk/client-iot';
 import {
   connectDevice,
   cpuSeconds,
   deferred,
-  deviceKey,
   flag,
   pool,
   startCloudProcess,
@@ -37,60 +38,6 @@ const CONCURRENCY = flag('concurrency', 48);
 const TARGET = 1000;
 
 const stateDir = mkdtempSync(join(tmpdir(), 'bench-jobs-'));
-
-/** Fleet provisioning over the CSR path, as a device does on first boot. */
-async function provision(
-  config: BenchCloudConfig,
-  claim: { cert: string; key: string },
-  serial: string,
-): Promise<{ thingName: string; certPem: string; keyPem: string }> {
-  const { keyPem, csrPem } = await deviceKey();
-  const conn = await connectDevice(
-    config,
-    claim.cert,
-    claim.key,
-    `esp32-dev-bench-${serial}`,
-    60_000,
-  );
-  const identity = new iotidentity.IotIdentityClient(conn);
-  const created = deferred<iotidentity.model.CreateCertificateFromCsrResponse>();
-  const registered = deferred<iotidentity.model.RegisterThingResponse>();
-  const templateName = config.provisioningTemplate;
-  await Promise.all([
-    identity.subscribeToCreateCertificateFromCsrAccepted(
-      {},
-      mqtt.QoS.AtLeastOnce,
-      (_e, r) => r && created.done(r),
-    ),
-    identity.subscribeToCreateCertificateFromCsrRejected({}, mqtt.QoS.AtLeastOnce, (_e, r) =>
-      created.fail(new Error(JSON.stringify(r))),
-    ),
-    identity.subscribeToRegisterThingAccepted(
-      { templateName },
-      mqtt.QoS.AtLeastOnce,
-      (_e, r) => r && registered.done(r),
-    ),
-    identity.subscribeToRegisterThingRejected({ templateName }, mqtt.QoS.AtLeastOnce, (_e, r) =>
-      registered.fail(new Error(JSON.stringify(r))),
-    ),
-  ]);
-  await identity.publishCreateCertificateFromCsr(
-    { certificateSigningRequest: csrPem },
-    mqtt.QoS.AtLeastOnce,
-  );
-  const cert = await created.promise;
-  await identity.publishRegisterThing(
-    {
-      templateName,
-      certificateOwnershipToken: cert.certificateOwnershipToken!,
-      parameters: { SerialNumber: serial },
-    },
-    mqtt.QoS.AtLeastOnce,
-  );
-  const thing = await registered.promise;
-  await conn.disconnect();
-  return { thingName: thing.thingName!, certPem: cert.certificatePem!, keyPem };
-}
 
 /** A connected device running the jobs loop and the echo loop. */
 interface BenchDevice {
@@ -149,10 +96,7 @@ const verdict = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
 const server = await startCloudProcess(stateDir);
 try {
   const config = server.config;
-  const claim = {
-    cert: readFileSync(config.claim.certFile, 'utf8'),
-    key: readFileSync(config.claim.keyFile, 'utf8'),
-  };
+  const target = await loadSimTarget({ localStateDir: stateDir });
   console.log(
     `machine: load average ${loadavg()
       .map(l => l.toFixed(1))
@@ -160,7 +104,7 @@ try {
   );
   let started = performance.now();
   const identities = await pool(THINGS, CONCURRENCY, i =>
-    provision(config, claim, (0xbe0000000000 + i).toString(16).toUpperCase()),
+    provisionDevice(target, (0xbe0000000000 + i).toString(16).toUpperCase()),
   );
   console.log(
     `setup: ${THINGS} devices provisioned in ${((performance.now() - started) / 1000).toFixed(1)} s (not timed below)`,
