@@ -8,19 +8,16 @@
  * attached to the thing in the path (https://docs.aws.amazon.com/iot/latest/developerguide/iot-policy-actions.html).
  * A version mismatch is a ConflictException (409) here; the MQTT API calls it VersionMismatch.
  */
-import { parseDeviceStatus, parseStatusDetails, parseStepTimeout } from '../jobs/execution-update';
+import {
+  optionalCount,
+  parseExecutionUpdate,
+  parseStatusDetails,
+  parseStepTimeout,
+} from '../jobs/execution-update';
 import { JobsError } from '../jobs/jobs-error';
 import { dataPlaneExecution, executionState, mqttSummary } from '../jobs/job-wire';
 import type { IotContext } from './iot-context';
 import type { RestRoute } from './rest-json-router';
-
-function optionalInt(value: unknown, field: string): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new JobsError('InvalidRequestException', `${field}: expected a non-negative integer`);
-  return n;
-}
 
 function flag(value: unknown, fallback: boolean): boolean {
   if (value === undefined || value === null) return fallback;
@@ -76,7 +73,7 @@ export function jobsDataPlaneRoutes(ctx: IotContext): RestRoute[] {
             : engine.getExecution(
                 params.jobId,
                 params.thingName,
-                optionalInt(query.get('executionNumber'), 'executionNumber'),
+                optionalCount(query.get('executionNumber'), 'executionNumber'),
               );
         if (!e)
           throw new JobsError(
@@ -94,13 +91,11 @@ export function jobsDataPlaneRoutes(ctx: IotContext): RestRoute[] {
     ),
     route('UpdateJobExecution', 'POST', '/things/{thingName}/jobs/{jobId}', ({ params, body }) =>
       conflictsAsHttp(async () => {
-        const e = engine.updateExecution(params.thingName, params.jobId, {
-          status: parseDeviceStatus(body.status),
-          statusDetails: parseStatusDetails(body.statusDetails),
-          expectedVersion: optionalInt(body.expectedVersion, 'expectedVersion'),
-          executionNumber: optionalInt(body.executionNumber, 'executionNumber'),
-          stepTimeoutInMinutes: parseStepTimeout(body.stepTimeoutInMinutes),
-        });
+        const e = engine.updateExecution(
+          params.thingName,
+          params.jobId,
+          parseExecutionUpdate(body),
+        );
         return {
           ...(flag(body.includeJobExecutionState, false)
             ? { executionState: executionState(e) }

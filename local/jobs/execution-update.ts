@@ -85,6 +85,35 @@ export function parseDeviceStatus(value: unknown): JobExecutionStatus {
   return value as JobExecutionStatus;
 }
 
+/** A non-negative integer (a JSON number, or digits from a query string), or undefined when absent. */
+export function optionalCount(value: unknown, field: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+    throw new JobsError(
+      'InvalidRequestException',
+      `${field}: expected a non-negative integer, got ${JSON.stringify(value)}`,
+    );
+  return n;
+}
+
+/** A device's UpdateJobExecution request (MQTT payload or HTTPS body), checked, for the engine. */
+export function parseExecutionUpdate(body: Record<string, unknown>): {
+  status: JobExecutionStatus;
+  statusDetails?: Record<string, string>;
+  expectedVersion?: number;
+  executionNumber?: number;
+  stepTimeoutInMinutes?: number;
+} {
+  return {
+    status: parseDeviceStatus(body.status),
+    statusDetails: parseStatusDetails(body.statusDetails),
+    expectedVersion: optionalCount(body.expectedVersion, 'expectedVersion'),
+    executionNumber: optionalCount(body.executionNumber, 'executionNumber'),
+    stepTimeoutInMinutes: parseStepTimeout(body.stepTimeoutInMinutes),
+  };
+}
+
 /** The execution state AWS includes with VersionMismatch and InvalidStateTransition errors. */
 export function executionStateOf(execution: JobExecutionRecord): {
   status: string;

@@ -20,7 +20,12 @@
  */
 import type { ReservedTopicFamily } from '../broker/reserved-topics';
 import type { BrokerPublish } from '../shadows/shadow-handlers';
-import { parseDeviceStatus, parseStatusDetails, parseStepTimeout } from './execution-update';
+import {
+  optionalCount,
+  parseExecutionUpdate,
+  parseStatusDetails,
+  parseStepTimeout,
+} from './execution-update';
 import type { JobsEngine } from './jobs-engine';
 import { JobsError, type IotExceptionType } from './jobs-error';
 import { executionState, mqttExecution, mqttSummary } from './job-wire';
@@ -53,17 +58,6 @@ class MqttRejection extends Error {
   ) {
     super(message);
   }
-}
-
-function optionalInt(value: unknown, field: string): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
-    throw new JobsError(
-      'InvalidRequestException',
-      `${field}: expected a non-negative integer, got ${JSON.stringify(value)}`,
-    );
-  return n;
 }
 
 function optionalBool(value: unknown, field: string, fallback: boolean): boolean {
@@ -105,7 +99,7 @@ export function jobsFamily(deps: JobsMqttDeps): ReservedTopicFamily {
       throw new MqttRejection('InvalidTopic', `jobs/${path} is not an AWS IoT Jobs request topic`);
     const [, jobId, operation] = m;
     if (operation === 'get') {
-      const executionNumber = optionalInt(body.executionNumber, 'executionNumber');
+      const executionNumber = optionalCount(body.executionNumber, 'executionNumber');
       const e =
         jobId === '$next'
           ? engine.nextExecution(thingName)
@@ -121,13 +115,7 @@ export function jobsFamily(deps: JobsMqttDeps): ReservedTopicFamily {
         'InvalidRequestException',
         'jobId: $next cannot be updated; name the job',
       );
-    const e = engine.updateExecution(thingName, jobId, {
-      status: parseDeviceStatus(body.status),
-      statusDetails: parseStatusDetails(body.statusDetails),
-      expectedVersion: optionalInt(body.expectedVersion, 'expectedVersion'),
-      executionNumber: optionalInt(body.executionNumber, 'executionNumber'),
-      stepTimeoutInMinutes: parseStepTimeout(body.stepTimeoutInMinutes),
-    });
+    const e = engine.updateExecution(thingName, jobId, parseExecutionUpdate(body));
     return {
       ...(optionalBool(body.includeJobExecutionState, 'includeJobExecutionState', false)
         ? { executionState: executionState(e) }
