@@ -13,7 +13,11 @@ import {
 } from '../jobs/create-job-request';
 import { parseStatusDetails } from '../jobs/execution-update';
 import { JobsError } from '../jobs/jobs-error';
-import type { JobExecutionStatus, JobStatus } from '../jobs/job-records';
+import {
+  JOB_EXECUTION_STATUSES,
+  type JobExecutionStatus,
+  type JobStatus,
+} from '../jobs/job-records';
 import {
   controlPlaneExecution,
   controlPlaneExecutionSummary,
@@ -23,18 +27,9 @@ import {
   toSeconds,
 } from '../jobs/job-wire';
 import { paginate, type IotContext } from './iot-context';
-import type { RestRoute } from './rest-json-router';
+import { iotRoute, type RestRoute } from './rest-json-router';
 
-const EXECUTION_STATUSES = new Set([
-  'QUEUED',
-  'IN_PROGRESS',
-  'SUCCEEDED',
-  'FAILED',
-  'TIMED_OUT',
-  'REJECTED',
-  'REMOVED',
-  'CANCELED',
-]);
+const EXECUTION_STATUSES = new Set<string>(JOB_EXECUTION_STATUSES);
 const JOB_STATUSES = new Set([
   'IN_PROGRESS',
   'CANCELED',
@@ -78,12 +73,7 @@ const UPDATE_FIELDS = [
 /** The routes, bound to the IoT context. */
 export function jobRoutes(ctx: IotContext): RestRoute[] {
   const { engine, registry } = ctx;
-  const iot = (
-    operation: string,
-    method: string,
-    path: string,
-    handle: RestRoute['handle'],
-  ): RestRoute => ({ operation, method, path, signingName: 'iot', handle });
+  const iot = iotRoute;
   return [
     iot('CreateJob', 'PUT', '/jobs/{jobId}', async ({ params, body }) => {
       const now = ctx.nowMs();

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { JobsError } from '../jobs/jobs-error';
 import type { ThingGroupRecord } from '../registry/registry-records';
 import { groupMembers, paginate, type IotContext } from './iot-context';
-import type { RestRoute } from './rest-json-router';
+import { iotRoute, type RestRoute } from './rest-json-router';
 
 const NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
 
@@ -42,12 +42,7 @@ function nameFrom(
 /** The routes, bound to the IoT context. */
 export function registryRoutes(ctx: IotContext): RestRoute[] {
   const { registry } = ctx;
-  const iot = (
-    operation: string,
-    method: string,
-    path: string,
-    handle: RestRoute['handle'],
-  ): RestRoute => ({ operation, method, path, signingName: 'iot', handle });
+  const iot = iotRoute;
   const thing = (name: string) => {
     const t = registry.getThing(name);
     if (!t) throw new JobsError('ResourceNotFoundException', `Thing ${name} cannot be found.`);

@@ -37,6 +37,16 @@ interface Compiled {
 }
 
 /** See the file header. */
+/** A route of the IoT control plane (SigV4 signing name `iot`). */
+export function iotRoute(
+  operation: string,
+  method: string,
+  path: string,
+  handle: RestRoute['handle'],
+): RestRoute {
+  return { operation, method, path, signingName: 'iot', handle };
+}
+
 export class RestJsonRouter {
   private readonly compiled: Compiled[] = [];
 

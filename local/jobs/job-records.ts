@@ -6,15 +6,17 @@
  */
 
 /** Job execution states (https://docs.aws.amazon.com/iot/latest/developerguide/iot-jobs-lifecycle.html). */
-export type JobExecutionStatus =
-  | 'QUEUED'
-  | 'IN_PROGRESS'
-  | 'SUCCEEDED'
-  | 'FAILED'
-  | 'TIMED_OUT'
-  | 'REJECTED'
-  | 'REMOVED'
-  | 'CANCELED';
+export const JOB_EXECUTION_STATUSES = [
+  'QUEUED',
+  'IN_PROGRESS',
+  'SUCCEEDED',
+  'FAILED',
+  'TIMED_OUT',
+  'REJECTED',
+  'REMOVED',
+  'CANCELED',
+] as const;
+export type JobExecutionStatus = (typeof JOB_EXECUTION_STATUSES)[number];
 
 /** Job states (API_Job `status`). */
 export type JobStatus =
